@@ -11,6 +11,13 @@ export class PhysMem {
   /** Bits of physical address the machine implements (CPUID.80000008H:EAX[7:0]). */
   readonly maxPhyAddr: number;
   private readonly frames = new Map<number, Uint8Array>();
+  /**
+   * Bumped whenever a frame's backing array is created or dropped (first write, release, zero,
+   * copy of an empty frame). A caller that caches a frame's Uint8Array (the core's fetch and data
+   * paths) may keep using it while this is unchanged; byte writes into an existing frame are seen
+   * through the shared array.
+   */
+  generation = 0;
   private static readonly ZERO = new Uint8Array(FRAME_SIZE);
 
   constructor(maxPhyAddr = 46) {
@@ -40,23 +47,25 @@ export class PhysMem {
     if (f === undefined) {
       f = new Uint8Array(FRAME_SIZE);
       this.frames.set(pfn, f);
+      this.generation++;
     }
     return f;
   }
 
   /** Give a frame's host memory back (it reads as zero afterwards). */
   releaseFrame(pfn: number): void {
-    this.frames.delete(pfn);
+    if (this.frames.delete(pfn)) this.generation++;
   }
 
   zeroFrame(pfn: number): void {
-    this.frames.delete(pfn);
+    if (this.frames.delete(pfn)) this.generation++;
   }
 
   copyFrame(dstPfn: number, srcPfn: number): void {
     const src = this.frames.get(srcPfn);
-    if (src === undefined) this.frames.delete(dstPfn);
-    else this.frameForWrite(dstPfn).set(src);
+    if (src === undefined) {
+      if (this.frames.delete(dstPfn)) this.generation++;
+    } else this.frameForWrite(dstPfn).set(src);
   }
 
   read8(pa: number): number {

@@ -1,0 +1,168 @@
+// The page walk of 4-level and 5-level paging (SDM 4.5), one paging-structure reference per
+// step so the MMU can time each reference. Checks run in the SDM's (and QEMU's
+// mmu_translate) order: P, reserved bits (4.5), then at the leaf the access rights (4.6).
+// Accessed and dirty flags (4.8) are set by commit(); with the 'eager' policy, A is also set
+// on each present non-leaf entry (and on a PDPTE, leaf or not) as the walk passes it.
+import type { PhysMem } from '../mem/phys-mem.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask, pteAddr } from '../pte.ts';
+import { ACC_WRITE, accessErrorBits, rightsFault } from './access.ts';
+import { CR4_PGE, EFER_NXE, PFEC_P, PFEC_RSVD, type MmuRegs } from './regs.ts';
+import { ATTR_D, ATTR_G, ATTR_PK_SHIFT, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD } from './tlb.ts';
+
+export const WALK_RUNNING = 0;
+export const WALK_OK = 1;
+export const WALK_FAULT = 2;
+
+/** Why a walk faulted. */
+export const WF_NONE = 0;
+export const WF_NOT_PRESENT = 1;
+export const WF_RESERVED = 2;
+export const WF_RIGHTS = 3;
+
+/** Reserved bits 20:13 of a 2 MiB leaf and 29:13 of a 1 GiB leaf (bit 12 is PAT). SDM Table 4-17, 4-19. */
+export const LARGE_RSVD_LO = [0, 0, 0x001fe000, 0x3fffe000] as const;
+
+/** Index of the level-`level` entry for linear address (lo, hi): 9 bits at 12 + 9*(level-1). */
+export function entryIndex(lo: number, hi: number, level: number): number {
+  const s = 3 + 9 * level;
+  return (s >= 32 ? hi >>> (s - 32) : (lo >>> s) | (hi << (32 - s))) & 0x1ff;
+}
+
+/** Reserved bits of the high half of every entry: 51:MAXPHYADDR, and XD (bit 63) if EFER.NXE = 0. */
+export function reservedHiMask(maxPhyAddr: number, efer: number): number {
+  return ((0x000fffff & ~hiAddrMask(maxPhyAddr)) | ((efer & EFER_NXE) === 0 ? 0x80000000 : 0)) >>> 0;
+}
+
+export class Walker {
+  laLo = 0;
+  laHi = 0;
+  access = 0;
+  /** Level of the next entry to read (5..1). */
+  level = 0;
+  /** Physical base of the table at `level`. */
+  table = 0;
+  /** Rights combined over the entries read so far (and a PSC entry that started the walk). */
+  attr = 0;
+  /** Level the walk started at (below the top when a paging-structure cache hit skipped levels). */
+  startLevel = 0;
+  status = WALK_RUNNING;
+  faultKind = WF_NONE;
+  errorCode = 0;
+  leafLevel = 0;
+  /** Physical base of the page (status OK). */
+  pageBase = 0;
+  /** The entries read, by level: address and value as read (before any A/D update). */
+  readonly entryAddr = new Float64Array(6);
+  readonly entryLo = new Uint32Array(6);
+  readonly entryHi = new Uint32Array(6);
+  /** Rights combined down to and including each level's entry (what a PSC entry for that level caches). */
+  readonly attrAt = new Int32Array(6);
+  /** Eager policy: bit `level` set where this walk set A on the entry as it passed. */
+  setEarly = 0;
+  private rsvdHi = 0;
+  private eager = false;
+
+  constructor(private readonly phys: PhysMem) {}
+
+  /** Starts a walk at `level` in the table at `table` with combined rights `attr`. */
+  start(laLo: number, laHi: number, access: number, level: number, table: number, attr: number, r: MmuRegs, eager: boolean): void {
+    this.laLo = laLo;
+    this.laHi = laHi;
+    this.access = access;
+    this.level = level;
+    this.startLevel = level;
+    this.table = table;
+    this.attr = attr;
+    this.status = WALK_RUNNING;
+    this.faultKind = WF_NONE;
+    this.errorCode = 0;
+    this.leafLevel = 0;
+    this.eager = eager;
+    this.rsvdHi = reservedHiMask(this.phys.maxPhyAddr, r.efer);
+    this.setEarly = 0;
+  }
+
+  /** Physical address of the entry the next step reads. */
+  nextEntryAddr(): number {
+    return this.table + entryIndex(this.laLo, this.laHi, this.level) * 8;
+  }
+
+  /** Reads and checks the entry at `level`; returns the walk status. */
+  step(r: MmuRegs): number {
+    const level = this.level;
+    const addr = this.table + entryIndex(this.laLo, this.laHi, level) * 8;
+    // One frame lookup for the 8-byte entry (entries are 8-byte aligned, never straddle a frame).
+    // (A small-integer frame number keeps the Map lookup allocation-free.)
+    const f = this.phys.frameForRead(addr < 0x40000000000 ? (addr / 4096) | 0 : Math.floor(addr / 4096));
+    const o = addr & 0xff8;
+    const lo = (f[o] | (f[o + 1] << 8) | (f[o + 2] << 16) | (f[o + 3] << 24)) >>> 0;
+    const hi = (f[o + 4] | (f[o + 5] << 8) | (f[o + 6] << 16) | (f[o + 7] << 24)) >>> 0;
+    this.entryAddr[level] = addr;
+    this.entryLo[level] = lo;
+    this.entryHi[level] = hi;
+    // 4.5: a not-present entry ends the walk (bits other than P are ignored).
+    if ((lo & PTE_P) === 0) return this.fault(WF_NOT_PRESENT, accessErrorBits(this.access, r));
+    // 4.5: bits 51:MAXPHYADDR, XD with NXE = 0, and PS in a PML5E / PML4E are reserved.
+    if ((hi & this.rsvdHi) !== 0 || (level >= 4 && (lo & PTE_PS) !== 0))
+      return this.fault(WF_RESERVED, PFEC_RSVD | PFEC_P | accessErrorBits(this.access, r));
+    // Eager (QEMU): a PDPTE gets A here whether it maps a 1 GiB page or a page directory.
+    if (this.eager && level === 3) this.setA(level, addr, lo);
+    const leaf = level === 1 || (level <= 3 && (lo & PTE_PS) !== 0);
+    if (!leaf && this.eager && level !== 3) this.setA(level, addr, lo);
+    // Combine rights: R/W and U/S by AND, XD by OR (4.6).
+    let attr = this.attr & ((lo & (PTE_RW | PTE_US)) | ~(ATTR_RW | ATTR_US));
+    if ((hi & 0x80000000) !== 0) attr |= ATTR_XD;
+    this.attr = attr;
+    this.attrAt[level] = attr;
+    if (!leaf) {
+      this.table = pteAddr(lo, hi);
+      this.level = level - 1;
+      return WALK_RUNNING;
+    }
+    // Leaf. 4.5: reserved bits of a 2 MiB / 1 GiB page-frame address.
+    if (level >= 2 && (lo & LARGE_RSVD_LO[level]) !== 0)
+      return this.fault(WF_RESERVED, PFEC_RSVD | PFEC_P | accessErrorBits(this.access, r));
+    this.leafLevel = level;
+    attr |= ((hi >>> (PTE_HI_PK_SHIFT)) & 0xf) << ATTR_PK_SHIFT;
+    attr |= (level - 1) << ATTR_SIZE_SHIFT;
+    if ((lo & PTE_D) !== 0) attr |= ATTR_D;
+    if ((lo & PTE_G) !== 0 && (r.cr4 & CR4_PGE) !== 0) attr |= ATTR_G;
+    this.attr = attr;
+    const denied = rightsFault(attr, this.access, r);
+    if (denied !== 0) return this.fault(WF_RIGHTS, denied);
+    const a = pteAddr(lo, hi);
+    this.pageBase = level === 1 ? a : a - (a % 2 ** (3 + 9 * level));
+    this.status = WALK_OK;
+    return WALK_OK;
+  }
+
+  private fault(kind: number, errorCode: number): number {
+    this.faultKind = kind;
+    this.errorCode = errorCode;
+    this.status = WALK_FAULT;
+    return WALK_FAULT;
+  }
+
+  private setA(level: number, addr: number, lo: number): void {
+    if ((lo & PTE_A) === 0) {
+      this.phys.write32(addr, (lo | PTE_A) >>> 0);
+      this.setEarly |= 1 << level;
+    }
+  }
+
+  /** 4.8: sets A in every entry the successful walk used, and D in the leaf for a write. */
+  commit(): void {
+    for (let l = this.startLevel; l >= this.leafLevel; l--) {
+      const want = l === this.leafLevel && this.access === ACC_WRITE ? PTE_A | PTE_D : PTE_A;
+      // Flags never clear during a translation, so an entry read with them set still has them.
+      if (((this.entryLo[l] | ((this.setEarly >> l) & 1 ? PTE_A : 0)) & want) === want) continue;
+      const addr = this.entryAddr[l];
+      const cur = this.phys.read32(addr);
+      if ((cur & want) !== want) this.phys.write32(addr, (cur | want) >>> 0);
+    }
+    if (this.access === ACC_WRITE) this.attr |= ATTR_D;
+  }
+}
+
+/** A leaf's dirty flag as cached (ATTR_D). */
+export const leafDirty = (attr: number): boolean => (attr & ATTR_D) !== 0;

@@ -1,0 +1,319 @@
+// The page cache (mm/filemap.c, mm/truncate.c, mm/page-writeback.c, mm/shmem.c): one AddressSpace per
+// file or shmem object, pages by pgoff, dirty/writeback state, i_size, the i_mmap set of VMAs
+// (reverse map for truncation and write-protect on writeback) and a backing block device whose
+// pages are read with a latency (a page not in the cache makes a major fault).
+import type { KernelMm } from './kmm.ts';
+import type { Vma } from './vma.ts';
+import { PG_DIRTY, PG_SWAPBACKED, PG_UPTODATE, PG_REFERENCED } from './frames.ts';
+import { PTE_RW, PTE_D } from '../../hw/pte.ts';
+import { rmapWalkFile, zapRange, putPage } from './memory.ts';
+import { flushTlbPage } from './tlb.ts';
+import { COST_COPY_PER_BYTE, COST_DEVICE_READ, COST_DEVICE_WRITE } from '../cost.ts';
+
+const PAGE = 4096;
+
+export interface AddressSpaceOptions {
+  /** i_ino. */
+  ino: number;
+  /** The device of the file system (s_dev): major:minor as /proc/<pid>/maps prints them. */
+  devMajor?: number;
+  devMinor?: number;
+  /** A shmem/tmpfs object (swap-backed: RssShmem, no writeback, holes read as zero without I/O). */
+  shmem?: boolean;
+  /** Initial file contents, on the device (cold: the first access to each page reads the device). */
+  data?: Uint8Array;
+  /** Initial i_size (default data.length or 0). */
+  size?: number;
+  /** Readahead window in pages for mmap read-around (file_ra_state.ra_pages, default 32 = 128 KiB). */
+  raPages?: number;
+}
+
+export class AddressSpace {
+  readonly kmm: KernelMm;
+  readonly id: number;
+  readonly ino: number;
+  readonly devMajor: number;
+  readonly devMinor: number;
+  readonly shmem: boolean;
+  /** vma_wants_writenotify: the file has ->page_mkwrite and dirty accounting (regular files). */
+  readonly writeNotify: boolean;
+  /** i_size in bytes. */
+  size: number;
+  /** The page cache: pgoff → pfn (the cache holds one reference on each page). */
+  readonly pages = new Map<number, number>();
+  /** The device's copy of each page (sparse; absent pages are holes that read as zero). */
+  readonly disk = new Map<number, Uint8Array>();
+  /** i_mmap: every VMA mapping this object (shared and private). */
+  readonly iMmap = new Set<Vma>();
+  raPages: number;
+  /** A shmem object created by MAP_SHARED|MAP_ANONYMOUS: freed when the last VMA goes. */
+  autoRelease = false;
+  released = false;
+
+  constructor(kmm: KernelMm, opts: AddressSpaceOptions) {
+    this.kmm = kmm;
+    this.id = kmm.registerMapping(this);
+    this.ino = opts.ino;
+    this.shmem = opts.shmem ?? false;
+    this.writeNotify = !this.shmem;
+    this.devMajor = opts.devMajor ?? (this.shmem ? 0 : 254);
+    this.devMinor = opts.devMinor ?? (this.shmem ? 1 : 1);
+    this.raPages = opts.raPages ?? 32;
+    const data = opts.data;
+    if (data !== undefined) {
+      for (let off = 0; off < data.length; off += PAGE) {
+        const chunk = data.subarray(off, Math.min(off + PAGE, data.length));
+        if (chunk.some((b) => b !== 0)) {
+          const pg = new Uint8Array(PAGE);
+          pg.set(chunk);
+          this.disk.set(off / PAGE, pg);
+        }
+      }
+    }
+    this.size = opts.size ?? data?.length ?? 0;
+  }
+
+  /** filemap_get_folio(): the cached page at pgoff, or -1. */
+  findPage(pgoff: number): number {
+    const p = this.pages.get(pgoff);
+    return p === undefined ? -1 : p;
+  }
+
+  private addToCache(pgoff: number, pfn: number): void {
+    const fr = this.kmm.frames;
+    fr.mapping[pfn] = this.id;
+    fr.index[pfn] = pgoff;
+    fr.flags[pfn] |= PG_UPTODATE | (this.shmem ? PG_SWAPBACKED : 0);
+    this.pages.set(pgoff, pfn);
+    if (!this.shmem) fr.lruAdd(pfn);
+  }
+
+  /** Reads one page from the device into a new cache page (no latency charged). -1 on OOM. */
+  private readIn(pgoff: number): number {
+    const pfn = this.kmm.allocPage(null);
+    if (pfn < 0) return -1;
+    const src = this.disk.get(pgoff);
+    if (src !== undefined) this.kmm.phys.frameForWrite(pfn).set(src);
+    else this.kmm.phys.zeroFrame(pfn);
+    this.addToCache(pgoff, pfn);
+    return pfn;
+  }
+
+  /**
+   * The page at pgoff, read into the cache when absent (filemap_fault / shmem_get_folio).
+   * `fault`: when set, a page read from the device sets fault.major and reads around it
+   * (do_sync_mmap_readahead: ra_pages centred on the fault; `mode` 'seq' reads ahead, 'rand' only the page).
+   * Returns the pfn, or -1 when memory is exhausted.
+   */
+  getPage(pgoff: number, fault: { major: boolean } | null, mode: 'around' | 'seq' | 'rand' = 'around'): number {
+    const have = this.pages.get(pgoff);
+    if (have !== undefined) {
+      this.kmm.frames.lruTouch(have);
+      return have;
+    }
+    if (this.shmem) {
+      // shmem_get_folio_gfp(SGP_CACHE): a hole becomes a new zeroed page, no I/O
+      return this.readIn(pgoff);
+    }
+    const last = Math.ceil(this.size / PAGE) - 1;
+    let from = pgoff;
+    let to = pgoff;
+    if (fault !== null && mode !== 'rand' && this.raPages > 1) {
+      from = mode === 'seq' ? pgoff : Math.max(0, pgoff - Math.floor(this.raPages / 2));
+      to = Math.min(from + this.raPages - 1, Math.max(last, pgoff));
+    }
+    let ios = 0;
+    for (let p = from; p <= to; p++) {
+      if (this.pages.has(p)) continue;
+      if (p !== pgoff && p > last) continue;
+      if (this.readIn(p) < 0) {
+        if (p === pgoff) return -1;
+        break;
+      }
+      ios++;
+    }
+    // One request for the batch: latency once, transfer per page is negligible next to it.
+    if (ios > 0) this.kmm.charge(COST_DEVICE_READ);
+    if (fault !== null) fault.major = true;
+    return this.pages.get(pgoff) ?? -1;
+  }
+
+  /** read(2) from the page cache (generic_file_read_iter): up to len bytes at pos, clamped to i_size. */
+  read(pos: number, len: number): Uint8Array {
+    if (pos >= this.size || len <= 0) return new Uint8Array(0);
+    const n = Math.min(len, this.size - pos);
+    const out = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const off = pos + done;
+      const pgoff = Math.floor(off / PAGE);
+      const inPage = off % PAGE;
+      const k = Math.min(n - done, PAGE - inPage);
+      const pfn = this.getPage(pgoff, null);
+      if (pfn < 0) break;
+      this.kmm.frames.flags[pfn] |= PG_REFERENCED;
+      out.set(this.kmm.phys.frameForRead(pfn).subarray(inPage, inPage + k), done);
+      done += k;
+    }
+    this.kmm.charge(Math.ceil(done * COST_COPY_PER_BYTE));
+    return done === n ? out : out.subarray(0, done);
+  }
+
+  /**
+   * write(2) into the page cache (generic_perform_write): marks the pages dirty and extends i_size.
+   * Returns the number of bytes written, or -ENOMEM (-12) when not even one page could be allocated.
+   */
+  write(pos: number, data: Uint8Array): number {
+    let done = 0;
+    const fr = this.kmm.frames;
+    while (done < data.length) {
+      const off = pos + done;
+      const pgoff = Math.floor(off / PAGE);
+      const inPage = off % PAGE;
+      const k = Math.min(data.length - done, PAGE - inPage);
+      let pfn = this.pages.get(pgoff);
+      if (pfn === undefined) {
+        // A page only partly overwritten is read first (unless it lies wholly past EOF).
+        const whole = inPage === 0 && k === PAGE;
+        const p = whole || pgoff * PAGE >= this.size ? this.readInFresh(pgoff) : this.getPage(pgoff, null);
+        if (p < 0) return done > 0 ? done : -12;
+        pfn = p;
+      }
+      this.kmm.phys.frameForWrite(pfn).set(data.subarray(done, done + k), inPage);
+      fr.flags[pfn] |= PG_DIRTY;
+      fr.lruTouch(pfn);
+      done += k;
+      if (off + k > this.size) this.size = off + k;
+    }
+    this.kmm.charge(Math.ceil(done * COST_COPY_PER_BYTE));
+    return done;
+  }
+
+  private readInFresh(pgoff: number): number {
+    const pfn = this.kmm.allocPage(null);
+    if (pfn < 0) return -1;
+    this.kmm.phys.zeroFrame(pfn);
+    this.addToCache(pgoff, pfn);
+    return pfn;
+  }
+
+  /**
+   * truncate_setsize() + truncate_pagecache(): shrinking unmaps every mapping of the pages past
+   * the new EOF (private COW copies too: unmap_mapping_range(..., even_cows=1)), drops them from
+   * the cache and zeroes the tail of the new last page; growing zeroes the old last page's tail.
+   */
+  truncate(newSize: number): void {
+    const old = this.size;
+    if (newSize < old) {
+      const first = Math.ceil(newSize / PAGE);
+      this.unmapMappingRange(first, Infinity, true);
+      for (const [pgoff, pfn] of [...this.pages]) {
+        if (pgoff >= first) this.removePage(pgoff, pfn);
+      }
+      for (const pgoff of [...this.disk.keys()]) if (pgoff >= first) this.disk.delete(pgoff);
+      if (newSize % PAGE !== 0) this.zeroTail(Math.floor(newSize / PAGE), newSize % PAGE);
+      this.unmapMappingRange(first, Infinity, true);
+    } else if (newSize > old && old % PAGE !== 0) {
+      this.zeroTail(Math.floor(old / PAGE), old % PAGE);
+    }
+    this.size = newSize;
+  }
+
+  private zeroTail(pgoff: number, from: number): void {
+    const pfn = this.pages.get(pgoff);
+    if (pfn !== undefined) {
+      const f = this.kmm.phys.frame(pfn);
+      if (f !== undefined) f.fill(0, from);
+    }
+    const d = this.disk.get(pgoff);
+    if (d !== undefined) d.fill(0, from);
+  }
+
+  /** unmap_mapping_range(): zaps the PTEs of pages [first, last] in every VMA mapping this object. */
+  unmapMappingRange(first: number, last: number, evenCows: boolean): void {
+    for (const vma of [...this.iMmap]) {
+      const vFirst = vma.pgoff;
+      const vLast = vma.pgoff + vma.pages - 1;
+      const a = Math.max(first, vFirst);
+      const b = Math.min(last, vLast);
+      if (a > b) continue;
+      const start = vma.start + (a - vFirst) * PAGE;
+      const end = vma.start + (b - vFirst + 1) * PAGE;
+      const id = this.id;
+      const fr = this.kmm.frames;
+      zapRange(this.kmm, vma, start, end, evenCows ? null : (pfn, isAnon) => !isAnon && pfn >= 0 && fr.mapping[pfn] === id);
+    }
+  }
+
+  private removePage(pgoff: number, pfn: number): void {
+    this.pages.delete(pgoff);
+    const fr = this.kmm.frames;
+    fr.lruDel(pfn);
+    fr.mapping[pfn] = -1;
+    fr.flags[pfn] &= ~(PG_DIRTY | PG_UPTODATE);
+    putPage(this.kmm, pfn);
+  }
+
+  /**
+   * Writes back the dirty pages of [startPgoff, endPgoff] (filemap_write_and_wait_range): each page's
+   * PTEs are write-protected and cleaned first (folio_clear_dirty_for_io → page_mkclean), so the next
+   * write through a mapping faults and dirties it again. shmem has nothing to write back.
+   */
+  writeback(startPgoff = 0, endPgoff = Infinity): number {
+    if (this.shmem) return 0;
+    let written = 0;
+    const fr = this.kmm.frames;
+    for (const [pgoff, pfn] of this.pages) {
+      if (pgoff < startPgoff || pgoff > endPgoff) continue;
+      let dirty = (fr.flags[pfn] & PG_DIRTY) !== 0;
+      rmapWalkFile(this.kmm, this.iMmap, pgoff, pfn, (vma, addr, ea) => {
+        const lo = this.kmm.phys.read32(ea);
+        if ((lo & PTE_D) !== 0) dirty = true;
+        if (vma.isShared() && (lo & (PTE_RW | PTE_D)) !== 0) {
+          this.kmm.phys.write32(ea, lo & ~(PTE_RW | PTE_D));
+          flushTlbPage(this.kmm, vma.mm, addr);
+        }
+      });
+      if (!dirty) continue;
+      fr.flags[pfn] &= ~PG_DIRTY;
+      const copy = new Uint8Array(PAGE);
+      copy.set(this.kmm.phys.frameForRead(pfn));
+      if (copy.some((b) => b !== 0)) this.disk.set(pgoff, copy);
+      else this.disk.delete(pgoff);
+      written++;
+    }
+    if (written > 0) this.kmm.charge(COST_DEVICE_WRITE * written);
+    return written;
+  }
+
+  /** fsync(2) / fdatasync: write back the whole file (or the byte range). */
+  fsync(start = 0, end = Infinity): number {
+    this.writeback(Math.floor(start / PAGE), end === Infinity ? Infinity : Math.floor(end / PAGE));
+    return 0;
+  }
+
+  /** Number of dirty pages in the cache. */
+  get nrDirty(): number {
+    let n = 0;
+    for (const pfn of this.pages.values()) if ((this.kmm.frames.flags[pfn] & PG_DIRTY) !== 0) n++;
+    return n;
+  }
+
+  /**
+   * Drops every cache page (evict: the file was deleted and is no longer open or mapped, or a shmem
+   * object lost its last mapping). Pages still mapped keep their frames until unmapped.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const [pgoff, pfn] of [...this.pages]) this.removePage(pgoff, pfn);
+    this.disk.clear();
+    this.kmm.mappings[this.id] = undefined;
+  }
+
+  /** Called when a VMA stops referencing this object (fput of vm_file). */
+  vmaDetached(vma: Vma): void {
+    this.iMmap.delete(vma);
+    if (this.autoRelease && this.iMmap.size === 0) this.release();
+  }
+}

@@ -1,0 +1,179 @@
+// mremap (mm/mremap.c): shrink in place, expand in place (vma_expandable), or move (copy_vma +
+// move_page_tables) with MREMAP_MAYMOVE / MREMAP_FIXED / MREMAP_DONTUNMAP.
+import { MREMAP, MAP, ERRNO } from '../uapi/constants.ts';
+import { PTE_P } from '../../hw/pte.ts';
+import type { KernelMm } from './kmm.ts';
+import type { Mm } from './mm.ts';
+import { Vma, PAGE_SIZE, TASK_SIZE, VM_SHARED, VM_MAYSHARE, VM_LOCKED, VM_LOCKED_MASK, VM_DONTEXPAND, VM_PFNMAP, pageAlign } from './vma.ts';
+import { linkVma, mergeNewRange, dupVma } from './vma-ops.ts';
+import { doVmiMunmap, getUnmappedArea } from './mmap.ts';
+import { vmStatAccount, mayExpandVm, mlockFutureOk } from './account.ts';
+import { mmPopulate, type FaultAcct } from './fault.ts';
+import { PTE_PROTNONE, allocToPte, walkToPte, clearEntry } from './pgtable.ts';
+import { flushTlbRange } from './tlb.ts';
+import { freePgtables } from './memory.ts';
+import { COST_PER_PTE, COST_VMA_OP } from '../cost.ts';
+
+/** The mremap system call. Returns the (new) address or -errno. */
+export function doMremap(kmm: KernelMm, mm: Mm, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number, acct: FaultAcct): number {
+  kmm.charge(COST_VMA_OP);
+  // check_mremap_params()
+  if ((flags & ~(MREMAP.MREMAP_FIXED | MREMAP.MREMAP_MAYMOVE | MREMAP.MREMAP_DONTUNMAP)) !== 0) return -ERRNO.EINVAL;
+  if (addr % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
+  oldLen = pageAlign(oldLen);
+  newLen = pageAlign(newLen);
+  if (newLen === 0 || newLen > 2 ** 64 - PAGE_SIZE) return -ERRNO.EINVAL;
+  const impliesNew = (flags & (MREMAP.MREMAP_FIXED | MREMAP.MREMAP_DONTUNMAP)) !== 0;
+  if (impliesNew) {
+    if (newAddr % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
+    if ((flags & MREMAP.MREMAP_MAYMOVE) === 0) return -ERRNO.EINVAL;
+    if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && oldLen !== newLen) return -ERRNO.EINVAL;
+    if ((flags & MREMAP.MREMAP_FIXED) !== 0) {
+      if (newLen > TASK_SIZE || newAddr > TASK_SIZE - newLen) return -ERRNO.EINVAL;
+      // the new range must not overlap the old one
+      if (newAddr < addr + oldLen && addr < newAddr + newLen) return -ERRNO.EINVAL;
+    }
+    if (mm.mapCount + 2 >= kmm.maxMapCount - 3) return -ERRNO.ENOMEM;
+  }
+  let vma = mm.vmas.lookup(addr);
+  if (vma === null) return -ERRNO.EFAULT;
+  const delta = newLen - oldLen;
+  // check_prep_vma() for the cases that map something new
+  const willMapNew = impliesNew || newLen > oldLen;
+  if (willMapNew) {
+    if (oldLen === 0 && (vma.flags & (VM_SHARED | VM_MAYSHARE)) === 0) return -ERRNO.EINVAL;
+    if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EINVAL;
+    if (oldLen > vma.end - addr) return -ERRNO.EFAULT;
+    if (newLen !== oldLen) {
+      if ((vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EFAULT;
+      if (delta > 0 && !mlockFutureOk(mm, vma.flags, delta)) return -ERRNO.EAGAIN;
+      if (delta > 0 && !mayExpandVm(mm, vma.flags, delta / PAGE_SIZE)) return -ERRNO.ENOMEM;
+    }
+  }
+  let result: number;
+  let populateFrom = -1;
+  if (impliesNew) {
+    // mremap_to()
+    if ((flags & MREMAP.MREMAP_FIXED) !== 0) {
+      const e = doVmiMunmap(kmm, mm, newAddr, newLen);
+      if (e < 0) return e;
+      vma = mm.vmas.lookup(addr);
+      if (vma === null) return -ERRNO.EFAULT;
+    }
+    if (newLen < oldLen) {
+      const e = doVmiMunmap(kmm, mm, addr + newLen, oldLen - newLen);
+      if (e < 0) return e;
+      oldLen = newLen;
+      vma = mm.vmas.lookup(addr)!;
+    }
+    if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && !mayExpandVm(mm, vma.flags, oldLen / PAGE_SIZE)) return -ERRNO.ENOMEM;
+    const na = setNewAddr(kmm, mm, vma, addr, newLen, (flags & MREMAP.MREMAP_FIXED) !== 0 ? newAddr : 0, (flags & MREMAP.MREMAP_FIXED) !== 0);
+    if (na < 0) return na;
+    result = moveVma(kmm, mm, vma, addr, oldLen, na, newLen, (flags & MREMAP.MREMAP_DONTUNMAP) !== 0);
+    if (result >= 0 && (vma.flags & VM_LOCKED) !== 0 && newLen > oldLen) populateFrom = result + oldLen;
+  } else if (newLen === oldLen) {
+    return addr;
+  } else if (newLen < oldLen) {
+    const e = doVmiMunmap(kmm, mm, addr + newLen, oldLen - newLen);
+    return e < 0 ? e : addr;
+  } else if (vma.end - addr === oldLen && vmaExpandable(kmm, mm, vma, delta)) {
+    // expand_vma_in_place(): vma_merge_extend()
+    const flagsV = vma.flags;
+    const end = vma.end;
+    const merged = mergeNewRange(kmm, mm, end, end + delta, flagsV, vma.file, vma.pgoff + vma.pages, vma.anonVma);
+    if (merged === null) {
+      vma.end = end + delta;
+      mm.vmas.updateBounds(vma);
+    }
+    vmStatAccount(mm, flagsV, delta / PAGE_SIZE);
+    if ((flagsV & VM_LOCKED) !== 0) {
+      mm.lockedVm += delta / PAGE_SIZE;
+      populateFrom = addr + oldLen;
+    }
+    result = addr;
+  } else {
+    if ((flags & MREMAP.MREMAP_MAYMOVE) === 0) return -ERRNO.ENOMEM;
+    const na = setNewAddr(kmm, mm, vma, addr, newLen, 0, false);
+    if (na < 0) return na;
+    result = moveVma(kmm, mm, vma, addr, oldLen, na, newLen, false);
+    if (result >= 0 && (vma.flags & VM_LOCKED) !== 0) populateFrom = result + oldLen;
+  }
+  if (populateFrom >= 0 && result >= 0) mmPopulate(kmm, mm, populateFrom, newLen - oldLen, true, acct);
+  return result;
+}
+
+/** vma_expandable(). */
+function vmaExpandable(kmm: KernelMm, mm: Mm, vma: Vma, delta: number): boolean {
+  const end = vma.end + delta;
+  if (mm.vmas.findIntersection(vma.end, end) !== null) return false;
+  const r = getUnmappedArea(kmm, mm, null, vma.start, end - vma.start, 0, MAP.MAP_FIXED);
+  return r >= 0 && r % PAGE_SIZE === 0;
+}
+
+/** vrm_set_new_addr(): get_unmapped_area for the moved mapping. */
+function setNewAddr(kmm: KernelMm, mm: Mm, vma: Vma, addr: number, newLen: number, newAddr: number, fixed: boolean): number {
+  const pgoff = vma.pgoff + (addr - vma.start) / PAGE_SIZE;
+  let mapFlags = fixed ? MAP.MAP_FIXED : 0;
+  if ((vma.flags & VM_MAYSHARE) !== 0) mapFlags |= MAP.MAP_SHARED;
+  return getUnmappedArea(kmm, mm, vma.file, newAddr, newLen, pgoff, mapFlags);
+}
+
+/**
+ * move_vma(): copy_vma() to the new range (merging where possible), move_page_tables(), then
+ * unmap the source (or keep it empty with MREMAP_DONTUNMAP).
+ */
+function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: number, newAddr: number, newLen: number, dontUnmap: boolean): number {
+  if (mm.mapCount >= kmm.maxMapCount - 3) return -ERRNO.ENOMEM;
+  let newPgoff = vma.pgoff + (oldAddr - vma.start) / PAGE_SIZE;
+  if (vma.isAnonymous() && vma.anonVma === null) newPgoff = newAddr / PAGE_SIZE;
+  // copy_vma()
+  let nv: Vma | null = mergeNewRange(kmm, mm, newAddr, newAddr + newLen, vma.flags, vma.file, newPgoff, vma.anonVma);
+  if (nv === null) {
+    nv = dupVma(vma);
+    nv.start = newAddr;
+    nv.end = newAddr + newLen;
+    nv.pgoff = newPgoff;
+    linkVma(mm, nv);
+  }
+  // move_page_tables()
+  const moveLen = Math.min(oldLen, newLen);
+  movePageTables(kmm, mm, oldAddr, newAddr, moveLen);
+  const lockedFlags = vma.flags;
+  vmStatAccount(mm, lockedFlags, newLen / PAGE_SIZE);
+  if ((lockedFlags & VM_LOCKED) !== 0) mm.lockedVm += newLen / PAGE_SIZE;
+  const hiwaterVm = mm.hiwaterVm;
+  if (dontUnmap) {
+    // dontunmap_complete(): the old range stays mapped, empty and unlocked
+    const old = mm.vmas.lookup(oldAddr);
+    if (old !== null) {
+      if ((old.flags & VM_LOCKED) !== 0) mm.lockedVm -= oldLen / PAGE_SIZE;
+      old.flags &= ~VM_LOCKED_MASK;
+      if (old.start === oldAddr && old.end === oldAddr + oldLen && old.isAnonymous()) old.anonVma = null;
+    }
+  } else {
+    doVmiMunmap(kmm, mm, oldAddr, oldLen);
+  }
+  mm.hiwaterVm = hiwaterVm;
+  return newAddr;
+}
+
+/** move_page_tables(): moves the PTEs of [oldAddr, oldAddr+len) to newAddr (frames, counts unchanged). */
+function movePageTables(kmm: KernelMm, mm: Mm, oldAddr: number, newAddr: number, len: number): void {
+  const phys = kmm.phys;
+  let moved = false;
+  for (let off = 0; off < len; off += PAGE_SIZE) {
+    const src = walkToPte(phys, mm.pgd, oldAddr + off);
+    if (src < 0) continue;
+    const lo = phys.read32(src);
+    if ((lo & (PTE_P | PTE_PROTNONE)) === 0) continue;
+    const hi = phys.read32(src + 4);
+    const dst = allocToPte(kmm.frames, phys, mm.pgd, newAddr + off, mm);
+    if (dst < 0) break;
+    clearEntry(phys, src);
+    phys.write64(dst, lo, hi);
+    moved = true;
+  }
+  kmm.charge(COST_PER_PTE * (len / PAGE_SIZE));
+  if (moved) flushTlbRange(kmm, mm, oldAddr, oldAddr + len);
+  void freePgtables;
+}

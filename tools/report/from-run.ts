@@ -1,0 +1,29 @@
+// `run --report out.html`: runs the program, snapshots its address space at exit and
+// renders the HTML report with the counters and the faults by kernel decision.
+import type { RunOptions } from '../runner/index.ts';
+import { renderHtml } from './html.ts';
+import type { AddressSpaceModel } from './model.ts';
+import { observe, type Observation } from './observe.ts';
+
+export interface ProgramReport {
+  model: AddressSpaceModel;
+  html: string;
+  observation: Observation;
+}
+
+/** The report of a finished run (the first process at its exit). */
+export function reportHtml(obs: Observation, command: string): string {
+  const s = obs.snapshot;
+  const model: AddressSpaceModel = s?.model ?? { title: `${command}: no address space to show`, pid: 0, vmas: [], pageTables: null };
+  const r = obs.result;
+  const outcome = r.killMessage ?? (r.reason === 'exited' ? `exit status ${r.exitCode}` : `stopped: ${r.reason}`);
+  return renderHtml(model, { command, outcome, counters: { ...r.stats } as unknown as Record<string, number>, faultsByDecision: obs.faultsByDecision });
+}
+
+export function reportForProgram(run: RunOptions): ProgramReport {
+  const observation = observe({ run, countFaults: true });
+  const command = ['pagewalk run', run.program, ...(run.args ?? [])].join(' ');
+  const html = reportHtml(observation, command);
+  const model = observation.snapshot?.model ?? { title: '', pid: 0, vmas: [], pageTables: null };
+  return { model, html, observation };
+}

@@ -1,0 +1,28 @@
+// Loads and validates a vectors file. Every problem is one PagewalkError line naming the
+// file and the field (or line:col for a JSON syntax error); nothing is run on bad input.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { PagewalkError } from '../../hw/errors.ts';
+import { vectorsFileSchema, type VectorsFile } from './schema.ts';
+import { parseJsonWithPosition, zodIssuePath } from '../scenario/json.ts';
+
+export function parseVectors(text: string, name: string): VectorsFile {
+  const raw = parseJsonWithPosition(text, name);
+  const r = vectorsFileSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new PagewalkError(`${name}: ${zodIssuePath(i.path)}: ${i.message}`);
+  }
+  return r.data;
+}
+
+export function loadVectors(path: string): VectorsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new PagewalkError(`${path}: cannot read (${code ?? 'error'})`);
+  }
+  return parseVectors(text, basename(path));
+}
