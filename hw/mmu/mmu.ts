@@ -13,6 +13,7 @@ import { LEVEL_NAMES, hiAddrMask, pteAddr } from '../pte.ts';
 import type { TraceSink } from '../trace.ts';
 import { ACC_FETCH, ACC_WRITE, ACCESS_NAMES, rightsFault } from './access.ts';
 import { resolveMmuConfig, type MmuConfig, type MmuConfigInput } from './config.ts';
+import { FrameCache } from './frame-cache.ts';
 import { Invalidator } from './invalidate.ts';
 import {
   CR0_PG, CR3_PCID_MASK, CR4_LA57, CR4_PCIDE, MmuRegs, VEC_GP, VEC_PF, currentPcid, isCanonicalHi,
@@ -199,7 +200,8 @@ export class Mmu {
     const w = c.latency.walk;
     this.walkLat = Int32Array.from([0, w.pte, w.pde, w.pdpte, w.pml4e, w.pml5e]);
     this.eager = c.adPolicy === 'eager';
-    this.walkers = [new Walker(phys), new Walker(phys)];
+    const frames = new FrameCache(phys);
+    this.walkers = [new Walker(phys, frames), new Walker(phys, frames)];
     this.invalidator = new Invalidator(this);
     const first4k = (l: TlbLevel) => (l.arrays.length > 0 && l.arrays[0].codes[0] === 0 ? l.arrays[0] : null);
     this.i4k = first4k(this.l1i);

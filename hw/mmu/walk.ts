@@ -4,6 +4,7 @@
 // Accessed and dirty flags (4.8) are set by commit(); with the 'eager' policy, A is also set
 // on each present non-leaf entry (and on a PDPTE, leaf or not) as the walk passes it.
 import type { PhysMem } from '../mem/phys-mem.ts';
+import { FrameCache } from './frame-cache.ts';
 import { PTE_A, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask, pteAddr } from '../pte.ts';
 import { ACC_WRITE, accessErrorBits, rightsFault } from './access.ts';
 import { CR4_PGE, EFER_NXE, PFEC_P, PFEC_RSVD, type MmuRegs } from './regs.ts';
@@ -62,7 +63,11 @@ export class Walker {
   private rsvdHi = 0;
   private eager = false;
 
-  constructor(private readonly phys: PhysMem) {}
+  private readonly frames: FrameCache;
+
+  constructor(private readonly phys: PhysMem, frames?: FrameCache) {
+    this.frames = frames ?? new FrameCache(phys);
+  }
 
   /** Starts a walk at `level` in the table at `table` with combined rights `attr`. */
   start(laLo: number, laHi: number, access: number, level: number, table: number, attr: number, r: MmuRegs, eager: boolean): void {
@@ -92,8 +97,7 @@ export class Walker {
     const level = this.level;
     const addr = this.table + entryIndex(this.laLo, this.laHi, level) * 8;
     // One frame lookup for the 8-byte entry (entries are 8-byte aligned, never straddle a frame).
-    // (A small-integer frame number keeps the Map lookup allocation-free.)
-    const f = this.phys.frameForRead(addr < 0x40000000000 ? (addr / 4096) | 0 : Math.floor(addr / 4096));
+    const f = this.frames.frameOf(addr);
     const o = addr & 0xff8;
     const lo = (f[o] | (f[o + 1] << 8) | (f[o + 2] << 16) | (f[o + 3] << 24)) >>> 0;
     const hi = (f[o + 4] | (f[o + 5] << 8) | (f[o + 6] << 16) | (f[o + 7] << 24)) >>> 0;

@@ -62,6 +62,7 @@ function applyVmaLockFlags(kmm: KernelMm, mm: Mm, start: number, len: number, fl
     tmp = Math.min(vma.end, end);
     const r = mlockFixup(kmm, vma, nstart, tmp, newflags);
     if (typeof r === 'number') return r;
+    tmp = r.end;
     nstart = tmp;
     vma = r.next;
   }

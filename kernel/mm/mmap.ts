@@ -300,7 +300,7 @@ export function doVmiAlignMunmap(kmm: KernelMm, mm: Mm, vma: Vma, start: number,
   for (let v: Vma | null = vma; v !== null && v.start < end; v = v.next) victims.push(v);
   const last = victims[victims.length - 1];
   if (last.end > end) {
-    if (splitVma(kmm, last, end, true, false) === null) return -ERRNO.ENOMEM;
+    if (splitVma(kmm, last, end, false, false) === null) return -ERRNO.ENOMEM;
   }
   mm.updateHiwaterVm();
   for (const v of victims) {
@@ -351,7 +351,6 @@ export function doBrk(kmm: KernelMm, mm: Mm, brk: number, acct: FaultAcct): numb
 /** do_brk_flags(): extends `vma` (the VMA ending at addr) or creates an anonymous data VMA. */
 export function doBrkFlags(kmm: KernelMm, mm: Mm, vma: Vma | null, addr: number, len: number, flags: number): number {
   flags |= VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | mm.defFlags;
-  flags &= ~VM_EXEC | (flags & VM_EXEC);
   const npages = len / PAGE_SIZE;
   if (!mayExpandVm(mm, flags, npages)) return -ERRNO.ENOMEM;
   if (mm.mapCount > kmm.maxMapCount) return -ERRNO.ENOMEM;

@@ -63,6 +63,7 @@ export function doMprotect(kmm: KernelMm, mm: Mm, start: number, len: number, pr
       error = r;
       break;
     }
+    tmp = r.end;
     nstart = tmp;
     cur = r.next;
   }

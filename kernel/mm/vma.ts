@@ -51,7 +51,8 @@ export const VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
 export const VM_IGNORE_MERGE = VM_SOFTDIRTY;
 /** VM_SPECIAL: mappings that are never merged or expanded. */
 export const VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
-export const VM_DATA_DEFAULT_FLAGS = VM_READ | VM_WRITE | VM_EXEC | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+/** VM_DATA_DEFAULT_FLAGS (VM_DATA_FLAGS_TSK_EXEC without READ_IMPLIES_EXEC). */
+export const VM_DATA_DEFAULT_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 export const VM_STACK_DEFAULT_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC; // no READ_IMPLIES_EXEC
 
 /** show_smap_vma_flags() mnemonics by bit number. */

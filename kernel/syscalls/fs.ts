@@ -53,7 +53,8 @@ export function sysOpen(k: Kernel, t: Task, a: SysArgs): SyscallResult {
   if (inode === undefined) {
     if (!(flags & O.O_CREAT)) return -ERRNO.ENOENT;
     if (flags & O.O_DIRECTORY) return -ERRNO.EINVAL;
-    inode = k.vfs.createFile(dir, last, k.mmg.newFileMapping(null), mode & ~0o022);
+    inode = k.vfs.createFile(dir, last, null, mode & ~0o022);
+    inode.data = k.mmg.newFileMapping(null, inode.ino);
   } else {
     if (flags & O.O_CREAT && flags & O.O_EXCL) return -ERRNO.EEXIST;
     if (inode.isDir) {

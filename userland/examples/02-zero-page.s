@@ -7,9 +7,10 @@
 # Look for: the first read of a never-written anonymous page takes one minor
 # fault and maps the shared zero page read-only ("zero-page" in the trace):
 # it reads 0 and the RSS does not grow.  The first write then faults again:
-# the kernel copies the zero page into a fresh frame of the process
-# ("cow-copy"), so the RSS grows by 4 kB and the minor faults reach 2, as on
-# Linux.  Further reads and writes do not fault.
+# the page is write-protected, so the kernel replaces the zero page with a
+# fresh zeroed frame of the process ("cow-zero" in the trace: a copy-on-write
+# fault whose source is the zero page), the RSS grows by 4 kB and the minor
+# faults reach 2, as on Linux.  Further reads and writes do not fault.
 
         .rodata
 ro_start:
@@ -114,6 +115,11 @@ psd_neg: sub  r1, r2, r1
         li    r1, '-'
         call  putc
         pop   r1
+        b     putd
+
+# putret: append r1 as a system call result: "0", "4096", or "-12" (-errno).
+putret: li    r2, 0
+        blt   r1, r2, psd_neg
         b     putd
 
 # putx: append r1 as 0x followed by 12 hex digits (a user address).

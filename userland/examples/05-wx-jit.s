@@ -37,7 +37,7 @@ _start: call  prefault
         la    r1, s_mprot
         call  puts
         mov   r1, r10
-        call  putsd
+        call  putret
         call  nl
         li    r0, 0
         callr r12                     # run the generated code
@@ -155,6 +155,11 @@ psd_neg: sub  r1, r2, r1
         li    r1, '-'
         call  putc
         pop   r1
+        b     putd
+
+# putret: append r1 as a system call result: "0", "4096", or "-12" (-errno).
+putret: li    r2, 0
+        blt   r1, r2, psd_neg
         b     putd
 
 # putx: append r1 as 0x followed by 12 hex digits (a user address).

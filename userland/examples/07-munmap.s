@@ -48,7 +48,7 @@ _start: call  prefault
         la    r1, s_unmap
         call  puts
         mov   r1, r10
-        call  putsd
+        call  putret
         call  report
         la    r1, s_maps
         call  say
@@ -128,6 +128,11 @@ psd_neg: sub  r1, r2, r1
         li    r1, '-'
         call  putc
         pop   r1
+        b     putd
+
+# putret: append r1 as a system call result: "0", "4096", or "-12" (-errno).
+putret: li    r2, 0
+        blt   r1, r2, psd_neg
         b     putd
 
 # putx: append r1 as 0x followed by 12 hex digits (a user address).

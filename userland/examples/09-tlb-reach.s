@@ -36,7 +36,7 @@ _start: call  prefault
         la    r1, s_nohuge
         call  puts
         mov   r1, r12
-        call  putsd
+        call  putret
         la    r1, s_nohuge2
         call  say
         li    r1, 0
@@ -188,6 +188,11 @@ psd_neg: sub  r1, r2, r1
         li    r1, '-'
         call  putc
         pop   r1
+        b     putd
+
+# putret: append r1 as a system call result: "0", "4096", or "-12" (-errno).
+putret: li    r2, 0
+        blt   r1, r2, psd_neg
         b     putd
 
 # putx: append r1 as 0x followed by 12 hex digits (a user address).

@@ -61,7 +61,7 @@ _start: call  prefault
         la    r1, s_mlock
         call  puts
         mov   r1, r13
-        call  putsd
+        call  putret
         call  report
         call  vmlck
         la    r1, s_maps
@@ -100,7 +100,7 @@ eol:    ld8   r1, [r0]                # to the end of the VmFlags line
         la    r1, s_munlock
         call  puts
         mov   r1, r13
-        call  putsd
+        call  putret
         call  nl
         call  vmlck
 done:   li    r1, 0
@@ -237,6 +237,11 @@ psd_neg: sub  r1, r2, r1
         li    r1, '-'
         call  putc
         pop   r1
+        b     putd
+
+# putret: append r1 as a system call result: "0", "4096", or "-12" (-errno).
+putret: li    r2, 0
+        blt   r1, r2, psd_neg
         b     putd
 
 # putx: append r1 as 0x followed by 12 hex digits (a user address).
