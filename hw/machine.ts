@@ -4,7 +4,7 @@ import { PagewalkError } from './errors.ts';
 import { Clock } from './clock.ts';
 import { PhysMem, FRAME_SIZE } from './mem/phys-mem.ts';
 import { Mmu } from './mmu/mmu.ts';
-import type { MmuConfig } from './mmu/config.ts';
+import { mmuConfigSchema, type MmuConfig, type MmuConfigInput } from './mmu/config.ts';
 import { Cpu, type CpuConfig } from './cpu/cpu.ts';
 
 export interface MachineOptions {
@@ -13,7 +13,7 @@ export interface MachineOptions {
   /** Bytes of RAM the kernel may hand out (a multiple of 4 KiB, below 2^maxPhyAddr). Default 256 MiB. */
   memoryBytes: number;
   /** MMU configuration (TLB geometry, latencies, A/D policy); defaults as hw/mmu/config.ts. */
-  mmu: Partial<MmuConfig>;
+  mmu: Partial<MmuConfig> | MmuConfigInput;
   /** Core configuration (extra data-memory latency). */
   cpu: Partial<CpuConfig>;
 }
@@ -22,7 +22,7 @@ const optionsSchema = z
   .object({
     maxPhyAddr: z.number().int().min(32).max(52),
     memoryBytes: z.number().int().positive().multipleOf(FRAME_SIZE),
-    mmu: z.record(z.string(), z.unknown()),
+    mmu: mmuConfigSchema,
     cpu: z.object({ dataLatency: z.number().int().min(0).max(100000) }).partial().strict(),
   })
   .partial()

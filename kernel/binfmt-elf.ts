@@ -36,7 +36,15 @@ export function loadElfBinary(k: Kernel, g: MmGlue, t: Task, path: string, argv:
   const inode = k.vfs.lookup(t.cwd, path);
   if (typeof inode === 'number' || inode.isDir) return `${path}: no such file in the guest file system`;
   const mapping = inode.data as VmFile['mapping'];
-  const bytes = mapping.read(0, mapping.size);
+  // prepare_binprm() reads the first BINPRM_BUF_SIZE bytes and load_elf_phdrs() the program headers
+  // through the page cache; the rest of the file stays on the device until it is faulted in.
+  const bytes = new Uint8Array(mapping.size);
+  bytes.set(mapping.read(0, 256));
+  if (bytes.length >= 64) {
+    const phoff = Number(new DataView(bytes.buffer).getBigUint64(32, true));
+    const phnum = bytes[56] | (bytes[57] << 8);
+    if (phoff > 0 && phoff < bytes.length) bytes.set(mapping.read(phoff, Math.min(phnum * 56, bytes.length - phoff)), phoff);
+  }
   let elf;
   try {
     elf = parseElf(bytes, path, { sections: false });

@@ -116,3 +116,15 @@ export function size(bytes: number): string {
   }
   return `${num(v)} ${units[u]}`;
 }
+
+/** A size rounded to one decimal in the largest binary unit that is at least 1: "128.0 GiB". */
+export function approxSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  let v = bytes;
+  while (u < units.length - 1 && v >= 1024) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : Number.isInteger(v) ? `${num(v)} ${units[u]}` : `${v.toFixed(1)} ${units[u]}`;
+}

@@ -7,7 +7,8 @@
 // it, as on x86. `run` is the fast path; `stepCycle` walks the same stages one clock cycle at a
 // time through the MMU's begin/tick state machine. Both charge the same cycles and commit the
 // same state.
-import { ACC_FETCH, type Mmu } from '../mmu/mmu.ts';
+import { ACC_FETCH, FOUND_L1, type Mmu } from '../mmu/mmu.ts';
+import type { TlbArray } from '../mmu/tlb.ts';
 import type { Clock } from '../clock.ts';
 import type { PhysMem } from '../mem/phys-mem.ts';
 import { add64, divu64, lt64, ltu64, mul64, remu64, res, sar64, shl64, shr64, sub64 } from './alu.ts';
@@ -34,9 +35,22 @@ const ST_IDLE = 0, ST_FETCH = 1, ST_MEM = 2, ST_STALL = 3, ST_EXEC = 4;
 const OP_DIVU = 0x04, OP_REMU = 0x05;
 /** Opcodes the fast path executes inline (register-only, cannot fault). */
 const OP_INLINE = new Uint8Array(256);
-for (const op of [0x01, 0x02, 0x06, 0x07, 0x08, 0x11, 0x16, 0x17, 0x18, 0x20, 0x22, 0x40, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x61])
+for (const op of [0x01, 0x02, 0x06, 0x07, 0x08, 0x0c, 0x0d, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x40, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x61])
   OP_INLINE[op] = 1;
 const FRAME = 4096;
+
+// Instruction words are read as little-endian int32 pairs through a view of the frame's bytes.
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('pagewalk: the T64 core needs a little-endian host');
+const WORD_VIEWS = new WeakMap<Uint8Array, Int32Array>();
+/** An Int32Array over a 4 KiB frame's bytes (frames are whole, 4-aligned ArrayBuffer regions). */
+function wordsOf(frame: Uint8Array): Int32Array {
+  let v = WORD_VIEWS.get(frame);
+  if (v === undefined) {
+    v = new Int32Array(frame.buffer, frame.byteOffset, FRAME >>> 2);
+    WORD_VIEWS.set(frame, v);
+  }
+  return v;
+}
 
 /** What the core reports for an exception (EXIT_EXCEPTION). */
 export interface CpuException {
@@ -69,6 +83,24 @@ export class CpuCounters {
   stallCycles = 0;
 }
 
+/** Everything countable about a run: the core's counters, the clock, and the MMU's TLB figures. */
+export interface CpuStats {
+  cycles: number;
+  instructions: number;
+  fetches: number;
+  loads: number;
+  stores: number;
+  exceptions: number;
+  pageFaults: number;
+  syscalls: number;
+  stallCycles: number;
+  /** Per TLB level: hits and misses (L1 iTLB, L1 dTLB, STLB). */
+  tlb: { l1i: { hits: number; misses: number }; l1d: { hits: number; misses: number }; l2: { hits: number; misses: number } };
+  /** Page walks started and paging-structure entries they read. */
+  walks: number;
+  walkRefs: number;
+}
+
 export interface CpuConfig {
   /** Cycles a data access (load, store, atomic, stack) waits for memory after its translation. Default 0. */
   dataLatency: number;
@@ -86,7 +118,7 @@ export class Cpu {
   private readonly phys: PhysMem;
   // Last frames used by fetch / data reads / data writes, valid while phys.generation is unchanged.
   private fBase = -1;
-  private fFrame: Uint8Array;
+  private fWords: Int32Array = new Int32Array(1024);
   private fGen = -1;
   private rBase = -1;
   private rFrame: Uint8Array;
@@ -97,6 +129,29 @@ export class Cpu {
   // Loaded value of the last `load`.
   private ldLo = 0;
   private ldHi = 0;
+
+  /**
+   * Fetch-page cache (a micro-iTLB in front of translate()): when on, a fetch from the same page
+   * as the last one, whose iTLB entry and paging registers are unchanged, applies the MMU's
+   * L1-hit effects (hit counters, LRU, cycles) without a full lookup. Off: every fetch calls
+   * translate(). Results are identical either way (tests/hw/cpu/fetch-cache.test.ts).
+   */
+  fetchCache = true;
+  private iT: TlbArray | null = null;
+  private iIdx = 0;
+  private iKey = 0;
+  private iAsid = 0;
+  private iAttr = 0;
+  private iBase = 0;
+  private iVpnLo = -1;
+  private iVpnHi = 0;
+  private iPa = 0;
+  private iCr0 = 0;
+  private iCr3Lo = 0;
+  private iCr4 = 0;
+  private iEfer = 0;
+  private iCpl = 0;
+  private iLat = 0;
 
   // Cycle-stepped state.
   private st = ST_IDLE;
@@ -111,9 +166,20 @@ export class Cpu {
     this.phys = mmu.phys;
     this.dataLatency = config.dataLatency ?? 0;
     const z = new Uint8Array(0);
-    this.fFrame = z;
     this.rFrame = z;
     this.wFrame = z;
+  }
+
+  /** A snapshot of the counters, the cycle count and the MMU's TLB and walk figures. */
+  stats(): CpuStats {
+    const m = this.mmu, c = this.counters;
+    const hm = (l: { hits: number; misses: number }) => ({ hits: l.hits, misses: l.misses });
+    return {
+      cycles: this.clock.now, instructions: c.instructions, fetches: c.fetches, loads: c.loads, stores: c.stores,
+      exceptions: c.exceptions, pageFaults: c.pageFaults, syscalls: c.syscalls, stallCycles: c.stallCycles,
+      tlb: { l1i: hm(m.l1i), l1d: hm(m.l1d), l2: hm(m.l2) },
+      walks: m.walks, walkRefs: m.walkRefs,
+    };
   }
 
   /** True between instructions (no instruction is part-way through the cycle-stepped path). */
@@ -144,22 +210,17 @@ export class Cpu {
 
   /** Run until an exception, a system call, or the clock reaching `untilCycle` at an instruction boundary. */
   run(untilCycle: number): number {
-    const clock = this.clock;
     if (this.st !== ST_IDLE) {
       const r = this.finishStepped();
       if (r !== EXIT_NONE) return r;
     }
-    for (;;) {
-      if (clock.now >= untilCycle) return EXIT_BUDGET;
-      const r = this.execOne();
-      if (r !== EXIT_NONE) return r;
-    }
+    return this.loop(untilCycle, -1);
   }
 
   /** Execute one whole instruction (finishing a part-done stepped one first). Returns EXIT_NONE or an exit. */
   stepInstruction(): number {
     if (this.st !== ST_IDLE) return this.finishStepped();
-    return this.execOne();
+    return this.loop(Infinity, 1);
   }
 
   private finishStepped(): number {
@@ -169,38 +230,82 @@ export class Cpu {
     }
   }
 
-  private execOne(): number {
-    const mmu = this.mmu, clock = this.clock, k = this.counters;
-    const pcLo = this.pcLo, pcHi = this.pcHi;
-    if ((pcLo & 7) !== 0) return this.raiseAc();
-    const c0 = clock.now;
-    const pa = mmu.translate(pcLo, pcHi, ACC_FETCH, 8);
-    k.fetches++;
-    if (pa < 0) {
-      k.stallCycles += clock.now - c0;
-      return this.raiseMmu();
-    }
-    // Read the instruction word from the frame (cached per frame; live bytes, so stores to code are seen).
-    const o = pa & 0xfff;
-    const base = pa - o;
-    const gen = this.phys.generation;
-    if (base !== this.fBase || gen !== this.fGen) {
-      this.fFrame = this.phys.frameForRead(base / FRAME);
-      this.fBase = base;
-      this.fGen = gen;
-    }
-    const f = this.fFrame;
-    const w0 = f[o] | (f[o + 1] << 8) | (f[o + 2] << 16) | (f[o + 3] << 24);
-    const imm = f[o + 4] | (f[o + 5] << 8) | (f[o + 6] << 16) | (f[o + 7] << 24);
-    const op = w0 & 0xff;
-    if (OP_INLINE[op] !== 0 && (w0 & RESERVED_MASK_W0) === 0) {
+  /**
+   * The fast path: instructions until an exit, the clock reaching untilCycle (checked before each
+   * instruction), or `count` instructions (-1: no limit).
+   */
+  private loop(untilCycle: number, count: number): number {
+    const mmu = this.mmu, clock = this.clock, k = this.counters, r = mmu.regs;
+    const regLo = this.regLo, regHi = this.regHi;
+    // True while nothing but inline instructions ran since the fetch cache was last validated: then
+    // no MMU call and no other code ran, so the cached iTLB entry and the registers are unchanged.
+    let hot = false;
+    for (;;) {
+      if (count === 0) return EXIT_NONE;
+      count--;
+      if (clock.now >= untilCycle) return EXIT_BUDGET;
+      const pcLo = this.pcLo, pcHi = this.pcHi;
+      if ((pcLo & 7) !== 0) return this.raiseAc();
+      const c0 = clock.now;
+      // ---- fetch
+      let pa: number;
+      const t = this.iT;
+      const i = this.iIdx;
+      if (t !== null && pcLo >>> 12 === this.iVpnLo && pcHi === this.iVpnHi && (hot || (t.key[i] === this.iKey &&
+          t.asid[i] === this.iAsid && t.attr[i] === this.iAttr && t.base[i] === this.iBase &&
+          r.cr0 === this.iCr0 && r.cr3Lo === this.iCr3Lo && r.cr4 === this.iCr4 && r.efer === this.iEfer &&
+          r.cpl === this.iCpl && mmu.tracer === null))) {
+        // The page of the last fetch, and the iTLB entry that translated it is unchanged, as is every
+        // register the lookup and the rights check read: translate() would take its L1-hit short path
+        // on this very entry. Apply exactly its effects (hw/mmu/mmu.ts translate()).
+        t.hit(i);
+        mmu.l1i.hits++;
+        mmu.translations++;
+        const lat = this.iLat;
+        clock.now = c0 + lat;
+        pa = this.iPa + (pcLo & 0xfff);
+        mmu.result = pa;
+        mmu.faultVector = 0;
+        mmu.pa2 = -1;
+        mmu.split = 8;
+        mmu.found = FOUND_L1;
+        mmu.lastCycles = lat;
+        hot = true;
+      } else {
+        pa = mmu.translate(pcLo, pcHi, ACC_FETCH, 8);
+        if (pa < 0) {
+          k.fetches++;
+          k.stallCycles += clock.now - c0;
+          return this.raiseMmu();
+        }
+        if (this.fetchCache) this.cacheFetchEntry(pcLo, pcHi, pa);
+        hot = this.iT !== null;
+      }
+      k.fetches++;
+      // Read the instruction word from the frame (cached per frame; live bytes, so stores to code are seen).
+      const o = pa & 0xfff;
+      const base = pa - o;
+      const gen = this.phys.generation;
+      if (base !== this.fBase || gen !== this.fGen) {
+        this.fWords = wordsOf(this.phys.frameForRead(base / FRAME));
+        this.fBase = base;
+        this.fGen = gen;
+      }
+      const w0 = this.fWords[o >>> 2];
+      const imm = this.fWords[(o >>> 2) + 1];
+      const op = w0 & 0xff;
+      const t0 = clock.now;
+      if (OP_INLINE[op] === 0 || (w0 & RESERVED_MASK_W0) !== 0) {
+        hot = false; // data translations may change the TLBs
+        const ex = this.finishInsn(w0, imm, c0);
+        if (ex !== EXIT_NONE) return ex;
+        continue;
+      }
       // Register-only instructions that cannot fault, executed here; the rest go through commit().
       // Same semantics as commit() (tests/hw/cpu/stepping.test.ts compares the two paths).
-      const t0 = clock.now;
       k.stallCycles += t0 - c0;
       clock.now = t0 + OP_CYCLES[op];
       k.instructions++;
-      const regLo = this.regLo, regHi = this.regHi;
       const rd = (w0 >>> 8) & 15, rs = (w0 >>> 12) & 15, rt = (w0 >>> 16) & 15;
       const immHi = imm < 0 ? 0xffffffff : 0;
       switch (op) {
@@ -219,6 +324,18 @@ export class Cpu {
         case 0x06: { const lo = regLo[rs] & regLo[rt]; regHi[rd] = regHi[rs] & regHi[rt]; regLo[rd] = lo; break; }
         case 0x07: { const lo = regLo[rs] | regLo[rt]; regHi[rd] = regHi[rs] | regHi[rt]; regLo[rd] = lo; break; }
         case 0x08: { const lo = regLo[rs] ^ regLo[rt]; regHi[rd] = regHi[rs] ^ regHi[rt]; regLo[rd] = lo; break; }
+        case 0x0c: { // sltu
+          const aHi = regHi[rs], bHi = regHi[rt];
+          regLo[rd] = aHi < bHi || (aHi === bHi && regLo[rs] < regLo[rt]) ? 1 : 0;
+          regHi[rd] = 0;
+          break;
+        }
+        case 0x0d: { // slt
+          const aHi = regHi[rs] | 0, bHi = regHi[rt] | 0;
+          regLo[rd] = aHi < bHi || (aHi === bHi && regLo[rs] < regLo[rt]) ? 1 : 0;
+          regHi[rd] = 0;
+          break;
+        }
         case 0x11: { // addi
           const lo = regLo[rs] + (imm >>> 0);
           regHi[rd] = regHi[rs] + immHi + (lo > 0xffffffff ? 1 : 0);
@@ -228,7 +345,16 @@ export class Cpu {
         case 0x16: regLo[rd] = regLo[rs] & imm; regHi[rd] = regHi[rs] & immHi; break;
         case 0x17: regLo[rd] = regLo[rs] | imm; regHi[rd] = regHi[rs] | immHi; break;
         case 0x18: regLo[rd] = regLo[rs] ^ imm; regHi[rd] = regHi[rs] ^ immHi; break;
+        case 0x19: case 0x1a: case 0x1b: { // shli, shri, sari
+          if (op === 0x19) shl64(regLo[rs], regHi[rs], imm & 63);
+          else if (op === 0x1a) shr64(regLo[rs], regHi[rs], imm & 63);
+          else sar64(regLo[rs], regHi[rs], imm & 63);
+          regLo[rd] = res[0];
+          regHi[rd] = res[1];
+          break;
+        }
         case 0x20: regLo[rd] = imm; regHi[rd] = immHi; break; // li
+        case 0x21: regHi[rd] = imm; break; // lih
         case 0x22: regLo[rd] = regLo[rs]; regHi[rd] = regHi[rs]; break; // mov
         case 0x61: break; // nop
         default: { // 0x40 jmp, 0x48..0x4f conditional branches
@@ -249,7 +375,7 @@ export class Cpu {
             const lo = pcLo + (imm >>> 0);
             this.pcHi = (pcHi + immHi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
             this.pcLo = lo >>> 0;
-            return EXIT_NONE;
+            continue;
           }
         }
       }
@@ -258,8 +384,13 @@ export class Cpu {
         this.pcLo = 0;
         this.pcHi = (pcHi + 1) >>> 0;
       } else this.pcLo = pcLo + 8;
-      return EXIT_NONE;
     }
+  }
+
+  /** Decode, data access and commit of a fetched instruction (the general path; c0 = clock at fetch start). */
+  private finishInsn(w0: number, imm: number, c0: number): number {
+    const mmu = this.mmu, clock = this.clock, k = this.counters;
+    const op = w0 & 0xff;
     if (this.decodeFault(w0) !== EXIT_NONE) {
       k.stallCycles += clock.now - c0;
       return EXIT_EXCEPTION;
@@ -278,6 +409,37 @@ export class Cpu {
     const t0 = clock.now;
     clock.now += OP_CYCLES[op];
     return this.commit(w0, imm, dpa, this.maLo, t0);
+  }
+
+  /**
+   * Remember the iTLB entry that now translates the fetched page, if translate() would find it
+   * first on its L1 short path (the first L1 iTLB array, probed for 4 KiB pages first).
+   */
+  private cacheFetchEntry(pcLo: number, pcHi: number, pa: number): void {
+    this.iT = null;
+    const mmu = this.mmu;
+    const arrays = mmu.l1i.arrays;
+    if (arrays.length === 0 || mmu.tracer !== null) return;
+    const t = arrays[0];
+    if (t.codes.length === 0 || t.codes[0] !== 0) return;
+    const i = t.find(pcLo, pcHi, 0, mmu.currentPcid);
+    if (i < 0 || t.base[i] + (pcLo & 0xfff) !== pa) return;
+    const r = mmu.regs;
+    this.iT = t;
+    this.iIdx = i;
+    this.iKey = t.key[i];
+    this.iAsid = t.asid[i];
+    this.iAttr = t.attr[i];
+    this.iBase = t.base[i];
+    this.iVpnLo = pcLo >>> 12;
+    this.iVpnHi = pcHi;
+    this.iPa = pa - (pcLo & 0xfff);
+    this.iCr0 = r.cr0;
+    this.iCr3Lo = r.cr3Lo;
+    this.iCr4 = r.cr4;
+    this.iEfer = r.efer;
+    this.iCpl = r.cpl;
+    this.iLat = mmu.config.latency.l1Tlb;
   }
 
   // ---------------------------------------------------------------- cycle-stepped path

@@ -71,8 +71,21 @@ export function describeErrorCode(e: number): string {
   return [f('P', PFEC_P), f('W/R', PFEC_W), f('U/S', PFEC_U), f('RSVD', PFEC_RSVD), f('I/D', PFEC_I), f('PK', PFEC_PK)].join(' ');
 }
 
-/** The SDM 4.6 rule that denies (or allows) an access with combined rights `attr`. */
+/** The SDM 4.6 rules applied to an access with combined rights `attr`, one line each. */
 export function rightsNarrative(attr: number, access: number, r: MmuRegs): string[] {
+  return rightsCheck(attr, access, r).lines;
+}
+
+/** The lines of rightsNarrative and, when the access is denied, a short phrase saying why. */
+export function rightsCheck(attr: number, access: number, r: MmuRegs): { lines: string[]; denial: string } {
+  let denial = '';
+  const lines = rightsLines(attr, access, r, (d) => {
+    if (denial === '') denial = d;
+  });
+  return { lines, denial };
+}
+
+function rightsLines(attr: number, access: number, r: MmuRegs, deny: (why: string) => void): string[] {
   const user = r.cpl === 3;
   const us = (attr & ATTR_US) !== 0;
   const rw = (attr & ATTR_RW) !== 0;
@@ -83,26 +96,35 @@ export function rightsNarrative(attr: number, access: number, r: MmuRegs): strin
   const what = ACCESS_NAMES[access];
   const wp = (r.cr0 & CR0_WP) !== 0;
   if (access === ACC_FETCH) {
-    if (user && !us) out.push(`${who} fetch from a supervisor-mode page (U/S=0): denied (SDM 4.6.1)`);
-    else if (!user && us && (r.cr4 & CR4_SMEP) !== 0) out.push(`${who} fetch from a user-mode page with CR4.SMEP=1: denied (SMEP, SDM 4.6.1)`);
-    else if (xd && (r.efer & EFER_NXE) !== 0) out.push(`fetch from a page with XD=1 and EFER.NXE=1: denied (SDM 4.6.1)`);
-    else out.push(`${who} fetch: allowed`);
+    if (user && !us) {
+      out.push(`${who} fetch from a supervisor-mode page (U/S=0): denied (SDM 4.6.1)`);
+      deny(`fetch from a supervisor-mode page at CPL3`);
+    } else if (!user && us && (r.cr4 & CR4_SMEP) !== 0) {
+      out.push(`${who} fetch from a user-mode page with CR4.SMEP=1: denied (SMEP, SDM 4.6.1)`);
+      deny(`fetch from a user-mode page at CPL${r.cpl} with SMEP on`);
+    } else if (xd && (r.efer & EFER_NXE) !== 0) {
+      out.push(`fetch from a page with XD=1 and EFER.NXE=1: denied (SDM 4.6.1)`);
+      deny(`fetch from an execute-disable (XD=1) page at CPL${r.cpl}`);
+    } else out.push(`${who} fetch: allowed`);
     return out;
   }
   if (user && !us) {
     out.push(`${who} ${what} of a supervisor-mode page (U/S=0): denied (SDM 4.6.1)`);
+    deny(`${what} of a supervisor-mode page at CPL3`);
     return out;
   }
   let denied = false;
   if (!user && us && (r.cr4 & CR4_SMAP) !== 0) {
     if ((r.rflags & RFLAGS_AC) === 0) {
       out.push(`${who} ${what} of a user-mode page with CR4.SMAP=1 and RFLAGS.AC=0: denied (SMAP, SDM 4.6.1)`);
+      deny(`${what} of a user-mode page at CPL${r.cpl} with SMAP on and RFLAGS.AC=0`);
       denied = true;
     } else out.push(`SMAP: supervisor access to a user-mode page allowed because RFLAGS.AC=1`);
   }
   if (access === ACC_WRITE) {
     if (!rw && (user || wp)) {
       out.push(`${who} write to a read-only page (R/W=0)${user ? '' : ' with CR0.WP=1'}: denied (SDM 4.6.1)`);
+      deny(`write to a read-only page at CPL${r.cpl}${user ? '' : ' with CR0.WP=1'}`);
       denied = true;
     } else if (!rw) out.push(`${who} write to a read-only page allowed because CR0.WP=0 (SDM 4.6.1)`);
   }
@@ -110,10 +132,13 @@ export function rightsNarrative(attr: number, access: number, r: MmuRegs): strin
     const pk = (attr >>> ATTR_PK_SHIFT) & 0xf;
     const ad = (r.pkru >>> (2 * pk)) & 1;
     const wd = (r.pkru >>> (2 * pk + 1)) & 1;
-    if (ad) out.push(`PKRU.AD${pk}=1: data access to key ${pk} denied (protection keys, SDM 4.6.2)`);
-    else if (wd && access === ACC_WRITE && (user || wp))
+    if (ad) {
+      out.push(`PKRU.AD${pk}=1: data access to key ${pk} denied (protection keys, SDM 4.6.2)`);
+      deny(`${what} of a page with protection key ${pk}, access-disabled in PKRU`);
+    } else if (wd && access === ACC_WRITE && (user || wp)) {
       out.push(`PKRU.WD${pk}=1: write to key ${pk} denied${user ? '' : ' (CR0.WP=1)'} (protection keys, SDM 4.6.2)`);
-    else out.push(`PKRU for key ${pk}: AD=${ad} WD=${wd}: allowed`);
+      deny(`write to a page with protection key ${pk}, write-disabled in PKRU`);
+    } else out.push(`PKRU for key ${pk}: AD=${ad} WD=${wd}: allowed`);
   }
   if (!denied && out.length === 1) out.push(`${who} ${what}: allowed`);
   return out;
@@ -131,16 +156,16 @@ export function reservedNarrative(level: number, lo: number, hi: number, maxPhyA
   return parts.length ? `reserved bits set: ${parts.join(', ')}` : 'reserved bits set';
 }
 
-function reasonFor(e: Explanation, lastEntry: ExplainStep | undefined, r: MmuRegs): string {
+function reasonFor(e: Explanation, lastEntry: ExplainStep | undefined, r: MmuRegs, denial: string, rsvd: string): string {
   if (e.ok) return e.pa2 >= 0 ? `both pages translated: bytes continue at ${hex(e.pa2)}` : 'translated';
   if (e.vector === VEC_GP) return 'non-canonical linear address → #GP(0) (no page walk, CR2 unchanged)';
-  const who = r.cpl === 3 ? 'CPL3' : `CPL${r.cpl}`;
+  const at = `${e.access} at CPL${r.cpl}`;
+  const level = lastEntry?.kind === 'entry' ? lastEntry.levelName.toUpperCase() : 'entry';
   let why: string;
-  if ((e.errorCode & PFEC_P) === 0) why = lastEntry?.kind === 'entry' ? `the ${lastEntry.levelName.toUpperCase()} is not present` : 'not present';
-  else if ((e.errorCode & PFEC_RSVD) !== 0) why = `reserved bit set in the ${lastEntry?.kind === 'entry' ? lastEntry.levelName.toUpperCase() : 'entry'}`;
-  else if ((e.errorCode & PFEC_PK) !== 0) why = 'protection key denies it';
-  else why = 'access rights deny it';
-  return `${e.access} at ${who}: ${why} → #PF error 0x${e.errorCode.toString(16)}`;
+  if ((e.errorCode & PFEC_P) === 0) why = `${at}: the ${level} is not present`;
+  else if ((e.errorCode & PFEC_RSVD) !== 0) why = `${at}: ${rsvd || 'reserved bits set'} in the ${level}`;
+  else why = denial || `${at}: access rights deny it`;
+  return `${why} → #PF error 0x${e.errorCode.toString(16)}`;
 }
 
 /** Runs a translation on `mmu` (side effects included) and explains it. */
@@ -205,25 +230,23 @@ export function explainTranslation(mmu: Mmu, laLo: number, laHi: number, access:
   };
   // Rights narrative: after a leaf entry, or after a TLB hit (the cached rights).
   const lastEntry = [...steps].reverse().find((s) => s.kind === 'entry');
+  let denial = '';
+  let rsvd = '';
   if (e.vector !== VEC_GP && (r.cr0 & CR0_PG) !== 0) {
-    const attr = lastRightsAttr(mmu);
-    if (lastEntry?.kind === 'entry') {
-      const lo = Number(lastEntry.entry & 0xffffffffn);
-      const hi = Number(lastEntry.entry >> 32n);
-      if (!e.ok && (e.errorCode & PFEC_RSVD) !== 0)
-        steps.push({ kind: 'rights', piece: lastEntry.piece, text: reservedNarrative(lastEntry.level, lo, hi, mmu.phys.maxPhyAddr, r.efer) + ' (SDM 4.5)' });
+    const attr = mmu.lastAttr >= 0 ? mmu.lastAttr : null;
+    if (lastEntry?.kind === 'entry' && !e.ok && (e.errorCode & PFEC_RSVD) !== 0) {
+      rsvd = reservedNarrative(lastEntry.level, Number(lastEntry.entry & 0xffffffffn), Number(lastEntry.entry >> 32n), mmu.phys.maxPhyAddr, r.efer);
+      steps.push({ kind: 'rights', piece: lastEntry.piece, text: rsvd + ' (SDM 4.5)' });
     }
-    if (attr !== null && (e.ok || ((e.errorCode & PFEC_P) !== 0 && (e.errorCode & PFEC_RSVD) === 0)))
-      for (const line of rightsNarrative(attr, access, r)) steps.push({ kind: 'rights', piece: -1, text: line });
+    if (attr !== null && (e.ok || ((e.errorCode & PFEC_P) !== 0 && (e.errorCode & PFEC_RSVD) === 0))) {
+      const c = rightsCheck(attr, access, r);
+      denial = c.denial;
+      for (const line of c.lines) steps.push({ kind: 'rights', piece: -1, text: line });
+    }
   }
-  e.reason = reasonFor(e, lastEntry, r);
+  e.reason = reasonFor(e, lastEntry, r, denial, rsvd);
   e.text = render(e, mmu);
   return e;
-}
-
-/** The combined rights the last translation checked (from the TLB entry or the walk). */
-function lastRightsAttr(mmu: Mmu): number | null {
-  return mmu.lastAttr >= 0 ? mmu.lastAttr : null;
 }
 
 function render(e: Explanation, mmu: Mmu): string {
@@ -252,4 +275,3 @@ function render(e: Explanation, mmu: Mmu): string {
   return lines.join('\n');
 }
 
-export { CR0_PG };

@@ -7,7 +7,7 @@ import type { PhysMem } from '../mem/phys-mem.ts';
 const SLOTS = 64;
 
 export class FrameCache {
-  private readonly pfn = new Float64Array(SLOTS).fill(-1);
+  private readonly pfn = new Int32Array(SLOTS).fill(-1);
   private readonly frames: Uint8Array[] = [];
   private gen = -1;
 
@@ -23,8 +23,9 @@ export class FrameCache {
       this.pfn.fill(-1);
       this.gen = phys.generation;
     }
+    if (pa >= 0x40000000000) return phys.frameForRead(Math.floor(pa / 4096)); // frame numbers ≥ 2^30: uncached
     // A small-integer frame number keeps the lookups allocation-free.
-    const pfn = pa < 0x40000000000 ? (pa / 4096) | 0 : Math.floor(pa / 4096);
+    const pfn = pa < 0x80000000 ? pa >>> 12 : (pa / 4096) | 0;
     const slot = pfn & (SLOTS - 1);
     if (this.pfn[slot] === pfn) return this.frames[slot];
     const f = phys.frameForRead(pfn);

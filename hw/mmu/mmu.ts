@@ -262,13 +262,39 @@ export class Mmu {
         }
       }
     }
+    // Otherwise run the state machine to completion: each phase's cycles at once, and a walk's
+    // references in one loop (the same steps, in the same order, as tick() would make).
     this.begin(laLo, laHi, access, size);
     while (this.phase !== PH_DONE) {
+      if (this.phase === PH_WALK && this.tracer === null) {
+        this.runWalk();
+        continue;
+      }
       this.clock.now += this.left;
       this.left = 0;
       this.endPhase();
     }
     return this.result;
+  }
+
+  /** The walk phase at once: what endWalkRef does per reference, without the per-cycle bookkeeping. */
+  private runWalk(): void {
+    const w = this.walkers[this.piece];
+    const r = this.regs;
+    const lat = this.walkLat;
+    const clock = this.clock;
+    let st = WALK_RUNNING;
+    let refs = 0;
+    for (;;) {
+      clock.now += this.left;
+      st = w.step(r);
+      refs++;
+      if (st !== WALK_RUNNING) break;
+      this.left = lat[w.level];
+    }
+    this.left = 0;
+    this.walkRefs += refs;
+    this.walkDone(w, st);
   }
 
   /** Starts a cycle-stepped translation; call tick() until it returns true, then read `result`. */
@@ -471,6 +497,11 @@ export class Mmu {
       this.entryAddr = w.nextEntryAddr();
       return;
     }
+    this.walkDone(w, st);
+  }
+
+  /** The walk ended: a #PF, or a translation to commit now (eager) or when the access completes (lazy). */
+  private walkDone(w: Walker, st: number): void {
     if (w.leafLevel !== 0) this.lastAttr = w.attr;
     if (st === WALK_FAULT) return this.pageFault(w.errorCode);
     if (this.eager) this.commit(this.piece);

@@ -7,6 +7,8 @@ export interface StatusTaskInfo {
   tgid: number;
   pid: number;
   ppid: number;
+  /** Process group and session (the first program's pid). */
+  pgid: number;
   threads: number;
   /** 64-bit signal sets as two uint32 halves [lo, hi]. */
   sigPnd: [number, number];
@@ -41,8 +43,8 @@ export function procPidStatus(t: StatusTaskInfo): string {
   s += 'Groups:\t0 \n';
   s += `NStgid:\t${t.tgid}\n`;
   s += `NSpid:\t${t.pid}\n`;
-  s += `NSpgid:\t${t.tgid}\n`;
-  s += `NSsid:\t${t.tgid}\n`;
+  s += `NSpgid:\t${t.pgid}\n`;
+  s += `NSsid:\t${t.pgid}\n`;
   s += 'Kthread:\t0\n';
   s += t.memLines;
   s += 'CoreDumping:\t0\n';

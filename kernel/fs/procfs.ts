@@ -38,7 +38,8 @@ function procStatus(k: Kernel, p: Task): string {
   const state = p.state === 'zombie' ? 'Z (zombie)' : p === k.current ? 'R (running)' : p.state === 'blocked' ? 'S (sleeping)' : 'R (running)';
   return procPidStatus({
     comm: p.comm, state, tgid: p.tgid, pid: p.pid,
-    ppid: leader.parent !== null && leader.parent.alive ? leader.parent.tgid : 0,
+    ppid: leader.parent !== null && leader.parent.alive ? leader.parent.tgid : 1,
+    pgid: k.init?.tgid ?? p.tgid,
     threads: p.group.filter((x) => x.alive).length,
     sigPnd: sigset(pnd), shdPnd: sigset(shd), sigBlk: sigset(p.blocked), sigIgn: sigset(ign), sigCgt: sigset(cgt),
     fdSize: p.files.size, voluntaryCtxt: p.nvcsw, nonvoluntaryCtxt: p.nivcsw,

@@ -1,6 +1,11 @@
 // VM accounting (mm/mmap.c vm_stat_account, may_expand_vm; mm/mlock.c mlock_future_ok) and anon_vma_prepare.
 import type { Mm } from './mm.ts';
-import { AnonVma, type Vma, isExecMapping, isStackMapping, isDataMapping, VM_LOCKED } from './vma.ts';
+import { AnonVma, type Vma, isExecMapping as isExecMapping_, isStackMapping as isStackMapping_, isDataMapping as isDataMapping_, VM_LOCKED as VM_LOCKED_ } from './vma.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const isExecMapping = isExecMapping_;
+const isStackMapping = isStackMapping_;
+const isDataMapping = isDataMapping_;
+const VM_LOCKED = VM_LOCKED_;
 
 /** vm_stat_account(). */
 export function vmStatAccount(mm: Mm, flags: number, npages: number): void {

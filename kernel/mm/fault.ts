@@ -1,21 +1,71 @@
 // The page-fault handler (arch/x86/mm/fault.c do_user_addr_fault, mm/memory.c handle_mm_fault)
 // and the in-kernel fault-in used by MAP_POPULATE / mlock / MADV_POPULATE_* (mm/gup.c).
-import { PTE_P, PTE_RW, PTE_A, PTE_D } from '../../hw/pte.ts';
-import { PFEC_P, PFEC_W, PFEC_RSVD, PFEC_I, PFEC_PK } from '../../hw/mmu/regs.ts';
-import { SIG, SI_CODES, ERRNO } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_A as PTE_A_, PTE_D as PTE_D_ } from '../../hw/pte.ts';
+import { PFEC_P as PFEC_P_, PFEC_W as PFEC_W_, PFEC_RSVD as PFEC_RSVD_, PFEC_I as PFEC_I_, PFEC_PK as PFEC_PK_ } from '../../hw/mmu/regs.ts';
+import { SIG as SIG_, SI_CODES as SI_CODES_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
 import type { KernelMm } from './kmm.ts';
-import { MM_ANONPAGES } from './mm.ts';
+import { MM_ANONPAGES as MM_ANONPAGES_ } from './mm.ts';
 import type { Mm } from './mm.ts';
-import {
-  type Vma, TASK_SIZE, VM_GROWSDOWN, VM_SHARED, VM_MAYSHARE, VM_WRITE, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ,
-  VM_LOCKONFAULT, VM_IO, VM_PFNMAP, vmaIsAccessible, PAGE_SIZE,
-} from './vma.ts';
-import { PG_ANON, PG_SWAPBACKED, PG_ANON_EXCLUSIVE, PG_MLOCKED, PG_DIRTY, PG_ZERO, PG_REFERENCED } from './frames.ts';
-import { PTE_SPECIAL, PTE_PROTNONE, allocToPte, entryPfn, writeEntry, walkToPte } from './pgtable.ts';
-import { vmPageProtLo, vmPageProtHi, mapNewPte, mmCounter, putPage } from './memory.ts';
-import { flushTlbPage } from './tlb.ts';
-import { anonVmaPrepare, mayExpandVm, mlockFutureOk, vmStatAccount } from './account.ts';
-import { COST_FAULT_HANDLER, COST_ZERO_PAGE, COST_COPY_PAGE } from '../cost.ts';
+import { type Vma, TASK_SIZE as TASK_SIZE_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_WRITE as VM_WRITE_, VM_LOCKED as VM_LOCKED_, VM_RAND_READ as VM_RAND_READ_, VM_SEQ_READ as VM_SEQ_READ_, VM_LOCKONFAULT as VM_LOCKONFAULT_, VM_IO as VM_IO_, VM_PFNMAP as VM_PFNMAP_, vmaIsAccessible as vmaIsAccessible_, PAGE_SIZE as PAGE_SIZE_ } from './vma.ts';
+import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_, PG_MLOCKED as PG_MLOCKED_, PG_DIRTY as PG_DIRTY_, PG_ZERO as PG_ZERO_, PG_REFERENCED as PG_REFERENCED_ } from './frames.ts';
+import { PTE_SPECIAL as PTE_SPECIAL_, PTE_PROTNONE as PTE_PROTNONE_, allocToPte as allocToPte_, entryPfn as entryPfn_, writeEntry as writeEntry_, walkToPte as walkToPte_ } from './pgtable.ts';
+import { vmPageProtLo as vmPageProtLo_, vmPageProtHi as vmPageProtHi_, mapNewPte as mapNewPte_, mmCounter as mmCounter_, putPage as putPage_ } from './memory.ts';
+import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
+import { anonVmaPrepare as anonVmaPrepare_, mayExpandVm as mayExpandVm_, mlockFutureOk as mlockFutureOk_, vmStatAccount as vmStatAccount_ } from './account.ts';
+import { COST_FAULT_HANDLER as COST_FAULT_HANDLER_, COST_ZERO_PAGE as COST_ZERO_PAGE_, COST_COPY_PAGE as COST_COPY_PAGE_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const vmaIsAccessible = vmaIsAccessible_;
+const allocToPte = allocToPte_;
+const entryPfn = entryPfn_;
+const writeEntry = writeEntry_;
+const walkToPte = walkToPte_;
+const vmPageProtLo = vmPageProtLo_;
+const vmPageProtHi = vmPageProtHi_;
+const mapNewPte = mapNewPte_;
+const mmCounter = mmCounter_;
+const putPage = putPage_;
+const flushTlbPage = flushTlbPage_;
+const anonVmaPrepare = anonVmaPrepare_;
+const mayExpandVm = mayExpandVm_;
+const mlockFutureOk = mlockFutureOk_;
+const vmStatAccount = vmStatAccount_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_A = PTE_A_;
+const PTE_D = PTE_D_;
+const PFEC_P = PFEC_P_;
+const PFEC_W = PFEC_W_;
+const PFEC_RSVD = PFEC_RSVD_;
+const PFEC_I = PFEC_I_;
+const PFEC_PK = PFEC_PK_;
+const SIG = SIG_;
+const SI_CODES = SI_CODES_;
+const ERRNO = ERRNO_;
+const MM_ANONPAGES = MM_ANONPAGES_;
+const TASK_SIZE = TASK_SIZE_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const VM_SHARED = VM_SHARED_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_WRITE = VM_WRITE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_RAND_READ = VM_RAND_READ_;
+const VM_SEQ_READ = VM_SEQ_READ_;
+const VM_LOCKONFAULT = VM_LOCKONFAULT_;
+const VM_IO = VM_IO_;
+const VM_PFNMAP = VM_PFNMAP_;
+const PAGE_SIZE = PAGE_SIZE_;
+const PG_ANON = PG_ANON_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_ANON_EXCLUSIVE = PG_ANON_EXCLUSIVE_;
+const PG_MLOCKED = PG_MLOCKED_;
+const PG_DIRTY = PG_DIRTY_;
+const PG_ZERO = PG_ZERO_;
+const PG_REFERENCED = PG_REFERENCED_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const COST_FAULT_HANDLER = COST_FAULT_HANDLER_;
+const COST_ZERO_PAGE = COST_ZERO_PAGE_;
+const COST_COPY_PAGE = COST_COPY_PAGE_;
 
 /** The per-task fault counters (task_struct min_flt / maj_flt). */
 export interface FaultAcct {
@@ -209,7 +259,8 @@ function filemapFault(kmm: KernelMm, vma: Vma, pgoff: number): number {
   faultFlag.major = false;
   const mode = (vma.flags & VM_RAND_READ) !== 0 ? 'rand' : (vma.flags & VM_SEQ_READ) !== 0 ? 'seq' : 'around';
   const pfn = as.getPage(pgoff, faultFlag, mode);
-  if (pfn < 0) return -VM_FAULT_OOM;
+  // the OOM killer may have chosen this very process while the page was read in
+  if (pfn < 0 || vma.mm.dead) return -VM_FAULT_OOM;
   kmm.frames.flags[pfn] |= PG_REFERENCED;
   return pfn;
 }

@@ -4,11 +4,25 @@
 // pages are read with a latency (a page not in the cache makes a major fault).
 import type { KernelMm } from './kmm.ts';
 import type { Vma } from './vma.ts';
-import { PG_DIRTY, PG_SWAPBACKED, PG_UPTODATE, PG_REFERENCED } from './frames.ts';
-import { PTE_RW, PTE_D } from '../../hw/pte.ts';
-import { rmapWalkFile, zapRange, putPage } from './memory.ts';
-import { flushTlbPage } from './tlb.ts';
-import { COST_COPY_PER_BYTE, COST_DEVICE_READ, COST_DEVICE_WRITE } from '../cost.ts';
+import { PG_DIRTY as PG_DIRTY_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_UPTODATE as PG_UPTODATE_, PG_REFERENCED as PG_REFERENCED_ } from './frames.ts';
+import { PTE_RW as PTE_RW_, PTE_D as PTE_D_ } from '../../hw/pte.ts';
+import { rmapWalkFile as rmapWalkFile_, zapRange as zapRange_, putPage as putPage_ } from './memory.ts';
+import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
+import { COST_COPY_PER_BYTE as COST_COPY_PER_BYTE_, COST_DEVICE_READ as COST_DEVICE_READ_, COST_DEVICE_WRITE as COST_DEVICE_WRITE_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const rmapWalkFile = rmapWalkFile_;
+const zapRange = zapRange_;
+const putPage = putPage_;
+const flushTlbPage = flushTlbPage_;
+const PG_DIRTY = PG_DIRTY_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_UPTODATE = PG_UPTODATE_;
+const PG_REFERENCED = PG_REFERENCED_;
+const PTE_RW = PTE_RW_;
+const PTE_D = PTE_D_;
+const COST_COPY_PER_BYTE = COST_COPY_PER_BYTE_;
+const COST_DEVICE_READ = COST_DEVICE_READ_;
+const COST_DEVICE_WRITE = COST_DEVICE_WRITE_;
 
 const PAGE = 4096;
 

@@ -1,16 +1,47 @@
 // fork and exit of an address space (kernel/fork.c dup_mm/dup_mmap, mm/memory.c copy_page_range,
 // mm/mmap.c exit_mmap).
-import { PTE_P, PTE_RW, PTE_A, PTE_D } from '../../hw/pte.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_A as PTE_A_, PTE_D as PTE_D_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import { Mm } from './mm.ts';
-import { type Vma, VM_DONTCOPY, VM_WIPEONFORK, VM_LOCKED_MASK, VM_PFNMAP, VM_MIXEDMAP, VM_SHARED, isCowMapping, PAGE_SIZE, TASK_SIZE } from './vma.ts';
-import { dupVma, linkVma, unlinkVma } from './vma-ops.ts';
-import { vmStatAccount } from './account.ts';
-import { PTE_SPECIAL, PTE_PROTNONE, allocToPte, entryPfn, walkToPmd } from './pgtable.ts';
-import { PG_ANON, PG_ANON_EXCLUSIVE } from './frames.ts';
-import { zapRange, freePgtables, mmCounter } from './memory.ts';
-import { flushTlbMm } from './tlb.ts';
-import { COST_PER_PTE } from '../cost.ts';
+import { type Vma, VM_DONTCOPY as VM_DONTCOPY_, VM_WIPEONFORK as VM_WIPEONFORK_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_PFNMAP as VM_PFNMAP_, VM_MIXEDMAP as VM_MIXEDMAP_, VM_SHARED as VM_SHARED_, isCowMapping as isCowMapping_, PAGE_SIZE as PAGE_SIZE_, TASK_SIZE as TASK_SIZE_ } from './vma.ts';
+import { dupVma as dupVma_, linkVma as linkVma_, unlinkVma as unlinkVma_ } from './vma-ops.ts';
+import { vmStatAccount as vmStatAccount_ } from './account.ts';
+import { invalidatePtCache as invalidatePtCache_, PTE_SPECIAL as PTE_SPECIAL_, PTE_PROTNONE as PTE_PROTNONE_, allocToPte as allocToPte_, entryPfn as entryPfn_, walkToPmd as walkToPmd_ } from './pgtable.ts';
+import { PG_ANON as PG_ANON_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_ } from './frames.ts';
+import { zapRange as zapRange_, freePgtables as freePgtables_, mmCounter as mmCounter_ } from './memory.ts';
+import { flushTlbMm as flushTlbMm_ } from './tlb.ts';
+import { COST_PER_PTE as COST_PER_PTE_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const invalidatePtCache = invalidatePtCache_;
+const isCowMapping = isCowMapping_;
+const dupVma = dupVma_;
+const linkVma = linkVma_;
+const unlinkVma = unlinkVma_;
+const vmStatAccount = vmStatAccount_;
+const allocToPte = allocToPte_;
+const entryPfn = entryPfn_;
+const walkToPmd = walkToPmd_;
+const zapRange = zapRange_;
+const freePgtables = freePgtables_;
+const mmCounter = mmCounter_;
+const flushTlbMm = flushTlbMm_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_A = PTE_A_;
+const PTE_D = PTE_D_;
+const VM_DONTCOPY = VM_DONTCOPY_;
+const VM_WIPEONFORK = VM_WIPEONFORK_;
+const VM_LOCKED_MASK = VM_LOCKED_MASK_;
+const VM_PFNMAP = VM_PFNMAP_;
+const VM_MIXEDMAP = VM_MIXEDMAP_;
+const VM_SHARED = VM_SHARED_;
+const PAGE_SIZE = PAGE_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const PG_ANON = PG_ANON_;
+const PG_ANON_EXCLUSIVE = PG_ANON_EXCLUSIVE_;
+const COST_PER_PTE = COST_PER_PTE_;
 
 /**
  * dup_mm(): the child's address space for fork. VMAs are duplicated (except VM_DONTCOPY), locks
@@ -146,6 +177,7 @@ export function exitMmap(kmm: KernelMm, mm: Mm): void {
   mm.dead = true;
   kmm.forgetMm(mm);
   // the pgd itself
+  invalidatePtCache();
   kmm.frames.flags[mm.pgd] = 0;
   if (--kmm.frames.refcount[mm.pgd] === 0) {
     kmm.phys.releaseFrame(mm.pgd);

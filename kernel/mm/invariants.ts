@@ -4,13 +4,30 @@
 // - the RSS counters of each mm equal its present PTEs by kind;
 // - every present user PTE lies inside a VMA that allows the access it grants;
 // - after all processes exit no frame is leaked (only the page cache and the kernel hold frames).
-import { PTE_P, PTE_RW, PTE_US, PTE_HI_XD } from '../../hw/pte.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_US as PTE_US_, PTE_HI_XD as PTE_HI_XD_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import { VM_WRITE, VM_EXEC, VM_READ } from './vma.ts';
-import { PTE_PROTNONE, PTE_SPECIAL, entryPfn, KERNEL_PGD_BOUNDARY } from './pgtable.ts';
-import { PG_BUDDY, PG_RESERVED, PG_PGTABLE, PG_KERNEL } from './frames.ts';
-import { mmCounter } from './memory.ts';
+import { VM_WRITE as VM_WRITE_, VM_EXEC as VM_EXEC_, VM_READ as VM_READ_ } from './vma.ts';
+import { PTE_PROTNONE as PTE_PROTNONE_, PTE_SPECIAL as PTE_SPECIAL_, entryPfn as entryPfn_, KERNEL_PGD_BOUNDARY as KERNEL_PGD_BOUNDARY_ } from './pgtable.ts';
+import { PG_BUDDY as PG_BUDDY_, PG_RESERVED as PG_RESERVED_, PG_PGTABLE as PG_PGTABLE_, PG_KERNEL as PG_KERNEL_ } from './frames.ts';
+import { mmCounter as mmCounter_ } from './memory.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const entryPfn = entryPfn_;
+const mmCounter = mmCounter_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_US = PTE_US_;
+const PTE_HI_XD = PTE_HI_XD_;
+const VM_WRITE = VM_WRITE_;
+const VM_EXEC = VM_EXEC_;
+const VM_READ = VM_READ_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const KERNEL_PGD_BOUNDARY = KERNEL_PGD_BOUNDARY_;
+const PG_BUDDY = PG_BUDDY_;
+const PG_RESERVED = PG_RESERVED_;
+const PG_PGTABLE = PG_PGTABLE_;
+const PG_KERNEL = PG_KERNEL_;
 
 /** Returns the violations found (empty when consistent). */
 export function checkInvariants(kmm: KernelMm): string[] {

@@ -1,12 +1,21 @@
 // The kernel's memory manager: physical memory, the kernel half of every address space, the
 // shared zero page, the page cache registry, randomization and the hooks into the rest of the kernel.
 import type { PhysMem } from '../../hw/mem/phys-mem.ts';
-import { FrameAllocator, PG_RESERVED, PG_ZERO, PG_KERNEL } from './frames.ts';
-import { allocTablePage, buildKernelHalf, cloneKernelPgd } from './pgtable.ts';
+import { FrameAllocator, PG_RESERVED as PG_RESERVED_, PG_ZERO as PG_ZERO_, PG_KERNEL as PG_KERNEL_ } from './frames.ts';
+import { allocTablePage as allocTablePage_, buildKernelHalf as buildKernelHalf_, cloneKernelPgd as cloneKernelPgd_ } from './pgtable.ts';
 import { Mm } from './mm.ts';
 import type { AddressSpace } from './filemap.ts';
-import { COST_FRAME_ALLOC } from '../cost.ts';
-import { shrinkPageCache } from './reclaim.ts';
+import { COST_FRAME_ALLOC as COST_FRAME_ALLOC_ } from '../cost.ts';
+import { shrinkPageCache as shrinkPageCache_ } from './reclaim.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const allocTablePage = allocTablePage_;
+const buildKernelHalf = buildKernelHalf_;
+const cloneKernelPgd = cloneKernelPgd_;
+const shrinkPageCache = shrinkPageCache_;
+const PG_RESERVED = PG_RESERVED_;
+const PG_ZERO = PG_ZERO_;
+const PG_KERNEL = PG_KERNEL_;
+const COST_FRAME_ALLOC = COST_FRAME_ALLOC_;
 
 /** What the mm code needs from an MMU (hw/mmu/mmu.ts Mmu satisfies it). */
 export interface MmuLike {

@@ -1,18 +1,34 @@
 // Address-space layout for exec (arch/x86/mm/mmap.c arch_pick_mmap_layout, fs/exec.c
 // setup_arg_pages, arch/x86/kernel/process.c arch_align_stack / arch_randomize_brk,
 // arch/x86/entry/vdso/vma.c map_vdso).
-import { ERRNO } from '../uapi/constants.ts';
+import { ERRNO as ERRNO_ } from '../uapi/constants.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import {
-  Vma, PAGE_SIZE, TASK_SIZE, VM_READ, VM_MAYREAD, VM_IO, VM_DONTDUMP, VM_PFNMAP, VM_DONTEXPAND, VM_SOFTDIRTY,
-  VM_STACK_DEFAULT_FLAGS, VM_GROWSDOWN, VM_ACCOUNT, pageAlign,
-} from './vma.ts';
-import { linkVma } from './vma-ops.ts';
-import { vmStatAccount } from './account.ts';
-import { getUnmappedArea } from './mmap.ts';
-import { expandDownwards } from './fault.ts';
+import { Vma, PAGE_SIZE as PAGE_SIZE_, TASK_SIZE as TASK_SIZE_, VM_READ as VM_READ_, VM_MAYREAD as VM_MAYREAD_, VM_IO as VM_IO_, VM_DONTDUMP as VM_DONTDUMP_, VM_PFNMAP as VM_PFNMAP_, VM_DONTEXPAND as VM_DONTEXPAND_, VM_SOFTDIRTY as VM_SOFTDIRTY_, VM_STACK_DEFAULT_FLAGS as VM_STACK_DEFAULT_FLAGS_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_ACCOUNT as VM_ACCOUNT_, pageAlign as pageAlign_ } from './vma.ts';
+import { linkVma as linkVma_ } from './vma-ops.ts';
+import { vmStatAccount as vmStatAccount_ } from './account.ts';
+import { getUnmappedArea as getUnmappedArea_ } from './mmap.ts';
+import { expandDownwards as expandDownwards_ } from './fault.ts';
 import type { FaultAcct } from './fault.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const pageAlign = pageAlign_;
+const linkVma = linkVma_;
+const vmStatAccount = vmStatAccount_;
+const getUnmappedArea = getUnmappedArea_;
+const expandDownwards = expandDownwards_;
+const ERRNO = ERRNO_;
+const PAGE_SIZE = PAGE_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const VM_READ = VM_READ_;
+const VM_MAYREAD = VM_MAYREAD_;
+const VM_IO = VM_IO_;
+const VM_DONTDUMP = VM_DONTDUMP_;
+const VM_PFNMAP = VM_PFNMAP_;
+const VM_DONTEXPAND = VM_DONTEXPAND_;
+const VM_SOFTDIRTY = VM_SOFTDIRTY_;
+const VM_STACK_DEFAULT_FLAGS = VM_STACK_DEFAULT_FLAGS_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const VM_ACCOUNT = VM_ACCOUNT_;
 
 /** STACK_TOP = TASK_SIZE_LOW with 4-level paging. */
 export const STACK_TOP = TASK_SIZE;

@@ -1,22 +1,60 @@
 // madvise (mm/madvise.c): the advice that changes VMA flags (split/merge), DONTNEED/FREE, REMOVE,
 // WILLNEED, COLD/PAGEOUT and MADV_POPULATE_READ/WRITE.
-import { MADV, ERRNO } from '../uapi/constants.ts';
-import { PTE_P, PTE_RW, PTE_D } from '../../hw/pte.ts';
+import { MADV as MADV_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_D as PTE_D_, PTE_A as PTE_A_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import {
-  type Vma, PAGE_SIZE, VM_RAND_READ, VM_SEQ_READ, VM_DONTCOPY, VM_IO, VM_WIPEONFORK, VM_DONTDUMP, VM_SPECIAL,
-  VM_LOCKED, VM_PFNMAP, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_SHARED, VM_MAYSHARE, VM_MAYWRITE, VM_HUGETLB, VM_WRITE, VM_READ,
-  VM_MIXEDMAP, pageAlign,
-} from './vma.ts';
-import { vmaModifyFlags } from './vma-ops.ts';
-import { zapRange } from './memory.ts';
-import { doHandleMmFault, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_MAJOR, type FaultAcct } from './fault.ts';
-import { walkToPte, PTE_SPECIAL, entryPfn } from './pgtable.ts';
-import { PG_ANON, PG_SWAPBACKED, PG_DIRTY } from './frames.ts';
-import { flushTlbPage } from './tlb.ts';
-import { shrinkPageCache } from './reclaim.ts';
-import { COST_VMA_OP } from '../cost.ts';
+import { type Vma, PAGE_SIZE as PAGE_SIZE_, VM_RAND_READ as VM_RAND_READ_, VM_SEQ_READ as VM_SEQ_READ_, VM_DONTCOPY as VM_DONTCOPY_, VM_IO as VM_IO_, VM_WIPEONFORK as VM_WIPEONFORK_, VM_DONTDUMP as VM_DONTDUMP_, VM_SPECIAL as VM_SPECIAL_, VM_LOCKED as VM_LOCKED_, VM_PFNMAP as VM_PFNMAP_, VM_HUGEPAGE as VM_HUGEPAGE_, VM_NOHUGEPAGE as VM_NOHUGEPAGE_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_MAYWRITE as VM_MAYWRITE_, VM_HUGETLB as VM_HUGETLB_, VM_WRITE as VM_WRITE_, VM_READ as VM_READ_, VM_MIXEDMAP as VM_MIXEDMAP_, pageAlign as pageAlign_ } from './vma.ts';
+import { vmaModifyFlags as vmaModifyFlags_ } from './vma-ops.ts';
+import { zapRange as zapRange_ } from './memory.ts';
+import { doHandleMmFault as doHandleMmFault_, VM_FAULT_ERROR as VM_FAULT_ERROR_, VM_FAULT_OOM as VM_FAULT_OOM_, VM_FAULT_MAJOR as VM_FAULT_MAJOR_, type FaultAcct } from './fault.ts';
+import { walkToPte as walkToPte_, PTE_SPECIAL as PTE_SPECIAL_, entryPfn as entryPfn_ } from './pgtable.ts';
+import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_DIRTY as PG_DIRTY_ } from './frames.ts';
+import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
+import { shrinkPageCache as shrinkPageCache_ } from './reclaim.ts';
+import { COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const pageAlign = pageAlign_;
+const vmaModifyFlags = vmaModifyFlags_;
+const zapRange = zapRange_;
+const doHandleMmFault = doHandleMmFault_;
+const walkToPte = walkToPte_;
+const entryPfn = entryPfn_;
+const flushTlbPage = flushTlbPage_;
+const shrinkPageCache = shrinkPageCache_;
+const MADV = MADV_;
+const ERRNO = ERRNO_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_D = PTE_D_;
+const PTE_A = PTE_A_;
+const PAGE_SIZE = PAGE_SIZE_;
+const VM_RAND_READ = VM_RAND_READ_;
+const VM_SEQ_READ = VM_SEQ_READ_;
+const VM_DONTCOPY = VM_DONTCOPY_;
+const VM_IO = VM_IO_;
+const VM_WIPEONFORK = VM_WIPEONFORK_;
+const VM_DONTDUMP = VM_DONTDUMP_;
+const VM_SPECIAL = VM_SPECIAL_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_PFNMAP = VM_PFNMAP_;
+const VM_HUGEPAGE = VM_HUGEPAGE_;
+const VM_NOHUGEPAGE = VM_NOHUGEPAGE_;
+const VM_SHARED = VM_SHARED_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_MAYWRITE = VM_MAYWRITE_;
+const VM_HUGETLB = VM_HUGETLB_;
+const VM_WRITE = VM_WRITE_;
+const VM_READ = VM_READ_;
+const VM_MIXEDMAP = VM_MIXEDMAP_;
+const VM_FAULT_ERROR = VM_FAULT_ERROR_;
+const VM_FAULT_OOM = VM_FAULT_OOM_;
+const VM_FAULT_MAJOR = VM_FAULT_MAJOR_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PG_ANON = PG_ANON_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_DIRTY = PG_DIRTY_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 const VALID = new Set<number>([
   MADV.MADV_NORMAL, MADV.MADV_RANDOM, MADV.MADV_SEQUENTIAL, MADV.MADV_WILLNEED, MADV.MADV_DONTNEED, MADV.MADV_FREE,
@@ -32,8 +70,9 @@ export function doMadvise(kmm: KernelMm, mm: Mm, start: number, lenIn: number, b
   if (!VALID.has(behavior)) return -ERRNO.EINVAL;
   if (start % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
   const len = pageAlign(lenIn);
-  if (lenIn !== 0 && (len === 0 || len >= 2 ** 64)) return -ERRNO.EINVAL;
+  if (lenIn !== 0 && (len === 0 || len > 2 ** 64 - PAGE_SIZE)) return -ERRNO.EINVAL;
   const end = start + len;
+  if (end >= 2 ** 64) return -ERRNO.EINVAL;
   if (end === start) return 0;
   if (behavior === MADV.MADV_HWPOISON || behavior === MADV.MADV_SOFT_OFFLINE) return -ERRNO.EPERM;
   if (behavior === MADV.MADV_POPULATE_READ || behavior === MADV.MADV_POPULATE_WRITE) {
@@ -157,8 +196,9 @@ function madviseFreeRange(kmm: KernelMm, vma: Vma, start: number, end: number): 
     const pfn = entryPfn(lo, phys.read32(ea + 4));
     if ((fr.flags[pfn] & PG_ANON) === 0 || fr.mapcount[pfn] !== 1) continue;
     fr.flags[pfn] &= ~(PG_SWAPBACKED | PG_DIRTY);
-    if ((lo & PTE_D) !== 0) {
-      phys.write32(ea, lo & ~PTE_D);
+    // pte_mkold(pte_mkclean()): the page reads as clean and unreferenced
+    if ((lo & (PTE_D | PTE_A)) !== 0) {
+      phys.write32(ea, lo & ~(PTE_D | PTE_A));
       flushTlbPage(kmm, vma.mm, addr);
     }
   }

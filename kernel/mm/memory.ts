@@ -1,12 +1,48 @@
 // PTE-level helpers shared by the fault, unmap, fork and page-cache code (mm/memory.c, mm/rmap.c).
-import { PTE_P, PTE_RW, PTE_US, PTE_A, PTE_D, PTE_HI_XD } from '../../hw/pte.ts';
-import { PG_ANON, PG_DIRTY, PG_SWAPBACKED, PG_MLOCKED, PG_ANON_EXCLUSIVE, PG_LRU } from './frames.ts';
-import { PTE_SPECIAL, PTE_PROTNONE, entryPfn, walkToPte, walkToPmd, clearEntry, writeEntry, pgdIndex, pudIndex, pmdIndex, entryPfn as tablePfn } from './pgtable.ts';
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, type Mm } from './mm.ts';
-import { VM_EXEC, VM_SHARED, VM_WRITE, VM_READ, type Vma, TASK_SIZE } from './vma.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_US as PTE_US_, PTE_A as PTE_A_, PTE_D as PTE_D_, PTE_HI_XD as PTE_HI_XD_ } from '../../hw/pte.ts';
+import { PG_ANON as PG_ANON_, PG_DIRTY as PG_DIRTY_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_MLOCKED as PG_MLOCKED_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_, PG_LRU as PG_LRU_ } from './frames.ts';
+import { invalidatePtCache as invalidatePtCache_, PTE_SPECIAL as PTE_SPECIAL_, PTE_PROTNONE as PTE_PROTNONE_, entryPfn as entryPfn_, walkToPte as walkToPte_, walkToPmd as walkToPmd_, clearEntry as clearEntry_, writeEntry as writeEntry_, pgdIndex as pgdIndex_, pudIndex as pudIndex_, pmdIndex as pmdIndex_, entryPfn as tablePfn } from './pgtable.ts';
+import { MM_ANONPAGES as MM_ANONPAGES_, MM_FILEPAGES as MM_FILEPAGES_, MM_SHMEMPAGES as MM_SHMEMPAGES_, type Mm } from './mm.ts';
+import { VM_EXEC as VM_EXEC_, VM_SHARED as VM_SHARED_, VM_WRITE as VM_WRITE_, VM_READ as VM_READ_, type Vma, TASK_SIZE as TASK_SIZE_ } from './vma.ts';
 import type { KernelMm } from './kmm.ts';
-import { flushTlbPage, flushTlbRange, flushTlbMm } from './tlb.ts';
-import { COST_PER_PTE } from '../cost.ts';
+import { flushTlbPage as flushTlbPage_, flushTlbRange as flushTlbRange_, flushTlbMm as flushTlbMm_ } from './tlb.ts';
+import { COST_PER_PTE as COST_PER_PTE_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const invalidatePtCache = invalidatePtCache_;
+const entryPfn = entryPfn_;
+const walkToPte = walkToPte_;
+const walkToPmd = walkToPmd_;
+const clearEntry = clearEntry_;
+const writeEntry = writeEntry_;
+const pgdIndex = pgdIndex_;
+const pudIndex = pudIndex_;
+const pmdIndex = pmdIndex_;
+const flushTlbPage = flushTlbPage_;
+const flushTlbRange = flushTlbRange_;
+const flushTlbMm = flushTlbMm_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_US = PTE_US_;
+const PTE_A = PTE_A_;
+const PTE_D = PTE_D_;
+const PTE_HI_XD = PTE_HI_XD_;
+const PG_ANON = PG_ANON_;
+const PG_DIRTY = PG_DIRTY_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_MLOCKED = PG_MLOCKED_;
+const PG_ANON_EXCLUSIVE = PG_ANON_EXCLUSIVE_;
+const PG_LRU = PG_LRU_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const MM_ANONPAGES = MM_ANONPAGES_;
+const MM_FILEPAGES = MM_FILEPAGES_;
+const MM_SHMEMPAGES = MM_SHMEMPAGES_;
+const VM_EXEC = VM_EXEC_;
+const VM_SHARED = VM_SHARED_;
+const VM_WRITE = VM_WRITE_;
+const VM_READ = VM_READ_;
+const TASK_SIZE = TASK_SIZE_;
+const COST_PER_PTE = COST_PER_PTE_;
 
 /** Whether the VMA's write-notify applies (vma_wants_writenotify): shared writable file mappings
  *  whose file wants page_mkwrite / dirty accounting (regular files, not shmem). */
@@ -75,12 +111,18 @@ export function zapRange(kmm: KernelMm, vma: Vma, start: number, end: number, fi
       addr = stop;
       continue;
     }
-    const pt = tablePfn(phys.read32(pmdEa), phys.read32(pmdEa + 4)) * 4096;
+    const ptPfn = tablePfn(phys.read32(pmdEa), phys.read32(pmdEa + 4));
+    const frame = phys.frame(ptPfn);
+    if (frame === undefined) {
+      addr = stop; // an all-zero page table
+      continue;
+    }
+    const dv = new DataView(frame.buffer, frame.byteOffset, 4096);
     for (; addr < stop; addr += 4096) {
-      const ea = pt + (Math.floor(addr / 4096) & 511) * 8;
-      const elo = phys.read32(ea);
+      const off = (Math.floor(addr / 4096) & 511) * 8;
+      const elo = dv.getUint32(off, true);
       if ((elo & (PTE_P | PTE_PROTNONE)) === 0) continue;
-      const ehi = phys.read32(ea + 4);
+      const ehi = dv.getUint32(off + 4, true);
       const pfn = entryPfn(elo, ehi);
       if ((elo & PTE_SPECIAL) !== 0) {
         if (filter !== null && !filter(-1, false)) continue;
@@ -93,7 +135,8 @@ export function zapRange(kmm: KernelMm, vma: Vma, start: number, end: number, fi
         if (fr.mapcount[pfn] === 0) fr.flags[pfn] &= ~PG_MLOCKED;
         putPage(kmm, pfn);
       }
-      clearEntry(phys, ea);
+      dv.setUint32(off, 0, true);
+      dv.setUint32(off + 4, 0, true);
       n++;
       if (lo < 0) lo = addr;
       hi = addr + 4096;
@@ -120,6 +163,8 @@ export function freePgtables(kmm: KernelMm, mm: Mm, start: number, end: number):
     const gStart = g * 0x8000000000;
     const uFirst = g === pgdIndex(start) ? pudIndex(start) : 0;
     const uLast = g === pgdIndex(end - 1) ? pudIndex(end - 1) : 511;
+    // A table whose span still holds a VMA keeps every table above it: skip those checks.
+    let gBusy = false;
     for (let u = uFirst; u <= uLast; u++) {
       const uEa = pud * 4096 + u * 8;
       const uLo = phys.read32(uEa);
@@ -128,29 +173,35 @@ export function freePgtables(kmm: KernelMm, mm: Mm, start: number, end: number):
       const uStart = gStart + u * 0x40000000;
       const a0 = Math.max(start, uStart);
       const a1 = Math.min(end, uStart + 0x40000000);
+      let uBusy = false;
       for (let m = pmdIndex(a0); m <= pmdIndex(a1 - 1); m++) {
         const mStart = uStart + m * 0x200000;
         const mEa = pmd * 4096 + m * 8;
         const mLo = phys.read32(mEa);
         if ((mLo & PTE_P) === 0) continue;
-        if (tree.findIntersection(mStart, mStart + 0x200000) !== null) continue;
+        if (tree.findIntersection(mStart, mStart + 0x200000) !== null) {
+          uBusy = true;
+          continue;
+        }
         const pt = tablePfn(mLo, phys.read32(mEa + 4));
         clearEntry(phys, mEa);
         freeTable(kmm, mm, pt);
       }
-      if (tree.findIntersection(uStart, uStart + 0x40000000) === null) {
-        clearEntry(phys, uEa);
-        freeTable(kmm, mm, pmd);
+      if (uBusy || tree.findIntersection(uStart, uStart + 0x40000000) !== null) {
+        gBusy = true;
+        continue;
       }
+      clearEntry(phys, uEa);
+      freeTable(kmm, mm, pmd);
     }
-    if (tree.findIntersection(gStart, Math.min(gStart + 0x8000000000, TASK_SIZE + 4096)) === null) {
-      clearEntry(phys, gEa);
-      freeTable(kmm, mm, pud);
-    }
+    if (gBusy || tree.findIntersection(gStart, Math.min(gStart + 0x8000000000, TASK_SIZE + 4096)) !== null) continue;
+    clearEntry(phys, gEa);
+    freeTable(kmm, mm, pud);
   }
 }
 
 function freeTable(kmm: KernelMm, mm: Mm, pfn: number): void {
+  invalidatePtCache();
   mm.pgtablesBytes -= 4096;
   kmm.frames.flags[pfn] = 0;
   putPage(kmm, pfn);

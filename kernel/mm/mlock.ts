@@ -1,14 +1,32 @@
 // mlock, munlock, mlockall, munlockall (mm/mlock.c).
-import { MCL, ERRNO } from '../uapi/constants.ts';
-import { PTE_P } from '../../hw/pte.ts';
+import { MCL as MCL_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import { type Vma, PAGE_SIZE, TASK_SIZE, VM_LOCKED, VM_LOCKONFAULT, VM_LOCKED_MASK, VM_SPECIAL, VM_HUGETLB } from './vma.ts';
-import { vmaModifyFlags } from './vma-ops.ts';
-import { mmPopulate, type FaultAcct } from './fault.ts';
-import { walkToPte, PTE_SPECIAL, entryPfn } from './pgtable.ts';
-import { PG_MLOCKED } from './frames.ts';
-import { COST_VMA_OP } from '../cost.ts';
+import { type Vma, PAGE_SIZE as PAGE_SIZE_, TASK_SIZE as TASK_SIZE_, VM_LOCKED as VM_LOCKED_, VM_LOCKONFAULT as VM_LOCKONFAULT_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_SPECIAL as VM_SPECIAL_, VM_HUGETLB as VM_HUGETLB_ } from './vma.ts';
+import { vmaModifyFlags as vmaModifyFlags_ } from './vma-ops.ts';
+import { mmPopulate as mmPopulate_, type FaultAcct } from './fault.ts';
+import { walkToPte as walkToPte_, PTE_SPECIAL as PTE_SPECIAL_, entryPfn as entryPfn_ } from './pgtable.ts';
+import { PG_MLOCKED as PG_MLOCKED_ } from './frames.ts';
+import { COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const vmaModifyFlags = vmaModifyFlags_;
+const mmPopulate = mmPopulate_;
+const walkToPte = walkToPte_;
+const entryPfn = entryPfn_;
+const MCL = MCL_;
+const ERRNO = ERRNO_;
+const PTE_P = PTE_P_;
+const PAGE_SIZE = PAGE_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_LOCKONFAULT = VM_LOCKONFAULT_;
+const VM_LOCKED_MASK = VM_LOCKED_MASK_;
+const VM_SPECIAL = VM_SPECIAL_;
+const VM_HUGETLB = VM_HUGETLB_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PG_MLOCKED = PG_MLOCKED_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 /** The mlock system call (flags 0) / mlock2 (MLOCK_ONFAULT = 1). */
 export function doMlock(kmm: KernelMm, mm: Mm, start: number, len: number, flags: number, acct: FaultAcct): number {
@@ -50,7 +68,7 @@ function countMlockedPages(mm: Mm, start: number, len: number): number {
 /** apply_vma_lock_flags(). */
 function applyVmaLockFlags(kmm: KernelMm, mm: Mm, start: number, len: number, flags: number): number {
   const end = start + len;
-  if (end < start) return -ERRNO.EINVAL;
+  if (end >= 2 ** 64) return -ERRNO.EINVAL;
   if (end === start) return 0;
   let vma = mm.vmas.lookup(start);
   if (vma === null) return -ERRNO.ENOMEM;

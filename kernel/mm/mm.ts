@@ -1,6 +1,8 @@
 // struct mm_struct: one address space (include/linux/mm_types.h).
 import { VmaTree } from './vma-tree.ts';
-import { PAGE_SIZE } from './vma.ts';
+import { PAGE_SIZE as PAGE_SIZE_ } from './vma.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const PAGE_SIZE = PAGE_SIZE_;
 
 /** enum mm counters (NR_MM_COUNTERS). */
 export const MM_FILEPAGES = 0;

@@ -1,18 +1,55 @@
 // mmap, munmap, brk (mm/mmap.c, mm/vma.c, arch/x86/kernel/sys_x86_64.c).
-import { PROT, MAP, ERRNO } from '../uapi/constants.ts';
+import { PROT as PROT_, MAP as MAP_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import {
-  Vma, type VmFile, PAGE_SIZE, PMD_SIZE, TASK_SIZE, DEFAULT_MAP_WINDOW, VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYSHARE,
-  VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKED_MASK, VM_SYNC, VM_NOHUGEPAGE, VM_NORESERVE,
-  VM_ACCOUNT, VM_SOFTDIRTY, VM_SPECIAL, VM_STARTGAP_FLAGS, VM_DATA_DEFAULT_FLAGS, vmStartGap, vmEndGap, pageAlign,
-} from './vma.ts';
-import { linkVma, unlinkVma, mergeNewRange, splitVma } from './vma-ops.ts';
-import { zapRange, freePgtables } from './memory.ts';
-import { vmStatAccount, mayExpandVm, mlockFutureOk } from './account.ts';
-import { mmPopulate, type FaultAcct } from './fault.ts';
+import { Vma, type VmFile, PAGE_SIZE as PAGE_SIZE_, PMD_SIZE as PMD_SIZE_, TASK_SIZE as TASK_SIZE_, DEFAULT_MAP_WINDOW as DEFAULT_MAP_WINDOW_, VM_READ as VM_READ_, VM_WRITE as VM_WRITE_, VM_EXEC as VM_EXEC_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_MAYREAD as VM_MAYREAD_, VM_MAYWRITE as VM_MAYWRITE_, VM_MAYEXEC as VM_MAYEXEC_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_LOCKED as VM_LOCKED_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_SYNC as VM_SYNC_, VM_NOHUGEPAGE as VM_NOHUGEPAGE_, VM_NORESERVE as VM_NORESERVE_, VM_ACCOUNT as VM_ACCOUNT_, VM_SOFTDIRTY as VM_SOFTDIRTY_, VM_SPECIAL as VM_SPECIAL_, VM_STARTGAP_FLAGS as VM_STARTGAP_FLAGS_, VM_DATA_DEFAULT_FLAGS as VM_DATA_DEFAULT_FLAGS_, vmStartGap as vmStartGap_, vmEndGap as vmEndGap_, pageAlign as pageAlign_ } from './vma.ts';
+import { linkVma as linkVma_, unlinkVma as unlinkVma_, mergeNewRange as mergeNewRange_, splitVma as splitVma_ } from './vma-ops.ts';
+import { zapRange as zapRange_, freePgtables as freePgtables_ } from './memory.ts';
+import { vmStatAccount as vmStatAccount_, mayExpandVm as mayExpandVm_, mlockFutureOk as mlockFutureOk_ } from './account.ts';
+import { mmPopulate as mmPopulate_, type FaultAcct } from './fault.ts';
 import { AddressSpace } from './filemap.ts';
-import { COST_VMA_OP } from '../cost.ts';
+import { COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const vmStartGap = vmStartGap_;
+const vmEndGap = vmEndGap_;
+const pageAlign = pageAlign_;
+const linkVma = linkVma_;
+const unlinkVma = unlinkVma_;
+const mergeNewRange = mergeNewRange_;
+const splitVma = splitVma_;
+const zapRange = zapRange_;
+const freePgtables = freePgtables_;
+const vmStatAccount = vmStatAccount_;
+const mayExpandVm = mayExpandVm_;
+const mlockFutureOk = mlockFutureOk_;
+const mmPopulate = mmPopulate_;
+const PROT = PROT_;
+const MAP = MAP_;
+const ERRNO = ERRNO_;
+const PAGE_SIZE = PAGE_SIZE_;
+const PMD_SIZE = PMD_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const DEFAULT_MAP_WINDOW = DEFAULT_MAP_WINDOW_;
+const VM_READ = VM_READ_;
+const VM_WRITE = VM_WRITE_;
+const VM_EXEC = VM_EXEC_;
+const VM_SHARED = VM_SHARED_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_MAYREAD = VM_MAYREAD_;
+const VM_MAYWRITE = VM_MAYWRITE_;
+const VM_MAYEXEC = VM_MAYEXEC_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_LOCKED_MASK = VM_LOCKED_MASK_;
+const VM_SYNC = VM_SYNC_;
+const VM_NOHUGEPAGE = VM_NOHUGEPAGE_;
+const VM_NORESERVE = VM_NORESERVE_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_SOFTDIRTY = VM_SOFTDIRTY_;
+const VM_SPECIAL = VM_SPECIAL_;
+const VM_STARTGAP_FLAGS = VM_STARTGAP_FLAGS_;
+const VM_DATA_DEFAULT_FLAGS = VM_DATA_DEFAULT_FLAGS_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 const MAP_TYPE = 0x0f;
 const LEGACY_MAP_MASK = MAP.MAP_SHARED | MAP.MAP_PRIVATE | MAP.MAP_FIXED | MAP.MAP_ANONYMOUS | MAP.MAP_DENYWRITE |
@@ -46,7 +83,7 @@ function vmUnmappedArea(kmm: KernelMm, mm: Mm, topdown: boolean, length: number,
       if (gapEnd < 0) return -ERRNO.ENOMEM;
       let gap = gapEnd - length;
       gap -= ((gap - alignOffset) % (alignMask + 1) + (alignMask + 1)) % (alignMask + 1);
-      const tmp = tree.find(gapEnd);
+      const tmp = tree.gapNext;
       if (tmp !== null && (tmp.flags & VM_STARTGAP_FLAGS) !== 0) {
         if (vmStartGap(tmp, kmm.stackGuardGap) < gapEnd) {
           high = vmStartGap(tmp, kmm.stackGuardGap);
@@ -236,7 +273,8 @@ export function mmapRegion(kmm: KernelMm, mm: Mm, file: VmFile | null, addr: num
     const nr = countVmaPagesRange(mm, addr, end);
     if (!mayExpandVm(mm, vmFlags, pglen - nr)) return -ERRNO.ENOMEM;
   }
-  if (mm.vmas.findIntersection(addr, end) !== null) {
+  const inTheWay = mm.vmas.find(addr);
+  if (inTheWay !== null && inTheWay.start < end) {
     const e = doVmiMunmap(kmm, mm, addr, len);
     if (e < 0) return e;
   }
@@ -340,8 +378,10 @@ export function doBrk(kmm: KernelMm, mm: Mm, brk: number, acct: FaultAcct): numb
   // Check against existing mmap mappings (and a grows-down VMA's guard gap).
   const next = mm.vmas.findIntersection(oldbrk, newbrk + PAGE_SIZE + kmm.stackGuardGap);
   if (next !== null && newbrk + PAGE_SIZE > vmStartGap(next, kmm.stackGuardGap)) return origbrk;
+  // vma_prev_limit(&vmi, mm->start_brk): only a VMA reaching above start_brk is the brk VMA
+  // (a .bss ending exactly at start_brk is not extended: the heap gets its own VMA).
   const prev = mm.vmas.findPrev(oldbrk);
-  const brkvma = prev !== null && prev.end > mm.startBrk - 1 && prev.end >= mm.startBrk ? prev : null;
+  const brkvma = prev !== null && prev.end > mm.startBrk ? prev : null;
   if (doBrkFlags(kmm, mm, brkvma, oldbrk, newbrk - oldbrk, 0) < 0) return origbrk;
   mm.brk = brk;
   if ((mm.defFlags & VM_LOCKED) !== 0) mmPopulate(kmm, mm, oldbrk, newbrk - oldbrk, true, acct);

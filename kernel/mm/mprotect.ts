@@ -1,21 +1,55 @@
 // mprotect (mm/mprotect.c do_mprotect_pkey, mprotect_fixup, change_protection).
-import { PROT, ERRNO } from '../uapi/constants.ts';
-import { PTE_P, PTE_RW, PTE_US, PTE_D, PTE_A, PTE_HI_XD } from '../../hw/pte.ts';
+import { PROT as PROT_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_US as PTE_US_, PTE_D as PTE_D_, PTE_A as PTE_A_, PTE_HI_XD as PTE_HI_XD_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import {
-  type Vma, PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_ACCOUNT, VM_HUGETLB, VM_NORESERVE, VM_LOCKED,
-  VM_GROWSDOWN, pageAlign,
-} from './vma.ts';
-import { vmaModifyFlags } from './vma-ops.ts';
-import { vmStatAccount, mayExpandVm } from './account.ts';
-import { vmPageProtLo, vmPageProtHi, wantsWritenotify } from './memory.ts';
-import { PTE_PROTNONE, PTE_SPECIAL, walkToPmd, entryPfn } from './pgtable.ts';
-import { PG_ANON, PG_ANON_EXCLUSIVE } from './frames.ts';
-import { flushTlbRange } from './tlb.ts';
-import { calcVmProtBits } from './mmap.ts';
-import { populateVmaPageRange, type FaultAcct } from './fault.ts';
-import { COST_PER_PTE, COST_VMA_OP } from '../cost.ts';
+import { type Vma, PAGE_SIZE as PAGE_SIZE_, VM_READ as VM_READ_, VM_WRITE as VM_WRITE_, VM_EXEC as VM_EXEC_, VM_SHARED as VM_SHARED_, VM_ACCOUNT as VM_ACCOUNT_, VM_HUGETLB as VM_HUGETLB_, VM_NORESERVE as VM_NORESERVE_, VM_LOCKED as VM_LOCKED_, VM_GROWSDOWN as VM_GROWSDOWN_, pageAlign as pageAlign_ } from './vma.ts';
+import { vmaModifyFlags as vmaModifyFlags_ } from './vma-ops.ts';
+import { vmStatAccount as vmStatAccount_, mayExpandVm as mayExpandVm_ } from './account.ts';
+import { vmPageProtLo as vmPageProtLo_, vmPageProtHi as vmPageProtHi_, wantsWritenotify as wantsWritenotify_ } from './memory.ts';
+import { PTE_PROTNONE as PTE_PROTNONE_, PTE_SPECIAL as PTE_SPECIAL_, walkToPmd as walkToPmd_, entryPfn as entryPfn_ } from './pgtable.ts';
+import { PG_ANON as PG_ANON_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_ } from './frames.ts';
+import { flushTlbRange as flushTlbRange_ } from './tlb.ts';
+import { calcVmProtBits as calcVmProtBits_ } from './mmap.ts';
+import { populateVmaPageRange as populateVmaPageRange_, type FaultAcct } from './fault.ts';
+import { COST_PER_PTE as COST_PER_PTE_, COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const pageAlign = pageAlign_;
+const vmaModifyFlags = vmaModifyFlags_;
+const vmStatAccount = vmStatAccount_;
+const mayExpandVm = mayExpandVm_;
+const vmPageProtLo = vmPageProtLo_;
+const vmPageProtHi = vmPageProtHi_;
+const wantsWritenotify = wantsWritenotify_;
+const walkToPmd = walkToPmd_;
+const entryPfn = entryPfn_;
+const flushTlbRange = flushTlbRange_;
+const calcVmProtBits = calcVmProtBits_;
+const populateVmaPageRange = populateVmaPageRange_;
+const PROT = PROT_;
+const ERRNO = ERRNO_;
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_US = PTE_US_;
+const PTE_D = PTE_D_;
+const PTE_A = PTE_A_;
+const PTE_HI_XD = PTE_HI_XD_;
+const PAGE_SIZE = PAGE_SIZE_;
+const VM_READ = VM_READ_;
+const VM_WRITE = VM_WRITE_;
+const VM_EXEC = VM_EXEC_;
+const VM_SHARED = VM_SHARED_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_HUGETLB = VM_HUGETLB_;
+const VM_NORESERVE = VM_NORESERVE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_GROWSDOWN = VM_GROWSDOWN_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PG_ANON = PG_ANON_;
+const PG_ANON_EXCLUSIVE = PG_ANON_EXCLUSIVE_;
+const COST_PER_PTE = COST_PER_PTE_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
 
@@ -27,9 +61,10 @@ export function doMprotect(kmm: KernelMm, mm: Mm, start: number, len: number, pr
   if (grows === (PROT.PROT_GROWSDOWN | PROT.PROT_GROWSUP)) return -ERRNO.EINVAL;
   if (start % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
   if (len === 0) return 0;
+  // PAGE_ALIGN(len) wraps to 0 above 2^64 - 4096, and start + len may wrap: both are ENOMEM
   len = pageAlign(len);
   let end = start + len;
-  if (end <= start || len > 2 ** 64) return -ERRNO.ENOMEM;
+  if (end <= start || len > 2 ** 64 - PAGE_SIZE || end >= 2 ** 64) return -ERRNO.ENOMEM;
   // arch_validate_prot()
   if ((prot & ~(PROT.PROT_READ | PROT.PROT_WRITE | PROT.PROT_EXEC | PROT.PROT_SEM)) !== 0) return -ERRNO.EINVAL;
   let vma = mm.vmas.findIntersection(start, end);

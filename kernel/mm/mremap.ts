@@ -1,18 +1,50 @@
 // mremap (mm/mremap.c): shrink in place, expand in place (vma_expandable), or move (copy_vma +
 // move_page_tables) with MREMAP_MAYMOVE / MREMAP_FIXED / MREMAP_DONTUNMAP.
-import { MREMAP, MAP, ERRNO } from '../uapi/constants.ts';
-import { PTE_P } from '../../hw/pte.ts';
+import { MREMAP as MREMAP_, MAP as MAP_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import { Vma, PAGE_SIZE, TASK_SIZE, VM_SHARED, VM_MAYSHARE, VM_LOCKED, VM_LOCKED_MASK, VM_DONTEXPAND, VM_PFNMAP, pageAlign } from './vma.ts';
-import { linkVma, mergeNewRange, dupVma } from './vma-ops.ts';
-import { doVmiMunmap, getUnmappedArea } from './mmap.ts';
-import { vmStatAccount, mayExpandVm, mlockFutureOk } from './account.ts';
-import { mmPopulate, type FaultAcct } from './fault.ts';
-import { PTE_PROTNONE, allocToPte, walkToPte, clearEntry } from './pgtable.ts';
-import { flushTlbRange } from './tlb.ts';
-import { freePgtables } from './memory.ts';
-import { COST_PER_PTE, COST_VMA_OP } from '../cost.ts';
+import { Vma, PAGE_SIZE as PAGE_SIZE_, TASK_SIZE as TASK_SIZE_, VM_ACCOUNT as VM_ACCOUNT_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_LOCKED as VM_LOCKED_, VM_LOCKED_MASK as VM_LOCKED_MASK_, VM_DONTEXPAND as VM_DONTEXPAND_, VM_PFNMAP as VM_PFNMAP_, pageAlign as pageAlign_ } from './vma.ts';
+import { linkVma as linkVma_, mergeNewRange as mergeNewRange_, dupVma as dupVma_ } from './vma-ops.ts';
+import { doVmiMunmap as doVmiMunmap_, getUnmappedArea as getUnmappedArea_ } from './mmap.ts';
+import { vmStatAccount as vmStatAccount_, mayExpandVm as mayExpandVm_, mlockFutureOk as mlockFutureOk_ } from './account.ts';
+import { mmPopulate as mmPopulate_, type FaultAcct } from './fault.ts';
+import { PTE_PROTNONE as PTE_PROTNONE_, allocToPte as allocToPte_, walkToPte as walkToPte_, clearEntry as clearEntry_ } from './pgtable.ts';
+import { flushTlbRange as flushTlbRange_ } from './tlb.ts';
+import { freePgtables as freePgtables_ } from './memory.ts';
+import { COST_PER_PTE as COST_PER_PTE_, COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const pageAlign = pageAlign_;
+const linkVma = linkVma_;
+const mergeNewRange = mergeNewRange_;
+const dupVma = dupVma_;
+const doVmiMunmap = doVmiMunmap_;
+const getUnmappedArea = getUnmappedArea_;
+const vmStatAccount = vmStatAccount_;
+const mayExpandVm = mayExpandVm_;
+const mlockFutureOk = mlockFutureOk_;
+const mmPopulate = mmPopulate_;
+const allocToPte = allocToPte_;
+const walkToPte = walkToPte_;
+const clearEntry = clearEntry_;
+const flushTlbRange = flushTlbRange_;
+const freePgtables = freePgtables_;
+const MREMAP = MREMAP_;
+const MAP = MAP_;
+const ERRNO = ERRNO_;
+const PTE_P = PTE_P_;
+const PAGE_SIZE = PAGE_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const VM_ACCOUNT = VM_ACCOUNT_;
+const VM_SHARED = VM_SHARED_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_LOCKED_MASK = VM_LOCKED_MASK_;
+const VM_DONTEXPAND = VM_DONTEXPAND_;
+const VM_PFNMAP = VM_PFNMAP_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const COST_PER_PTE = COST_PER_PTE_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 /** The mremap system call. Returns the (new) address or -errno. */
 export function doMremap(kmm: KernelMm, mm: Mm, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number, acct: FaultAcct): number {
@@ -144,10 +176,10 @@ function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: numbe
   const hiwaterVm = mm.hiwaterVm;
   if (dontUnmap) {
     // dontunmap_complete(): the old range stays mapped, empty and unlocked
+    // VM_LOCKED[ONFAULT] and VM_ACCOUNT go; locked_vm is left as it is (as Linux does)
     const old = mm.vmas.lookup(oldAddr);
     if (old !== null) {
-      if ((old.flags & VM_LOCKED) !== 0) mm.lockedVm -= oldLen / PAGE_SIZE;
-      old.flags &= ~VM_LOCKED_MASK;
+      old.flags &= ~(VM_LOCKED_MASK | VM_ACCOUNT);
       if (old.start === oldAddr && old.end === oldAddr + oldLen && old.isAnonymous()) old.anonVma = null;
     }
   } else {

@@ -1,11 +1,22 @@
 // msync (mm/msync.c) and mincore (mm/mincore.c).
-import { MS, ERRNO } from '../uapi/constants.ts';
-import { PTE_P } from '../../hw/pte.ts';
+import { MS as MS_, ERRNO as ERRNO_ } from '../uapi/constants.ts';
+import { PTE_P as PTE_P_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import { PAGE_SIZE, TASK_SIZE, VM_LOCKED, VM_SHARED } from './vma.ts';
-import { walkToPte, PTE_PROTNONE } from './pgtable.ts';
-import { COST_VMA_OP } from '../cost.ts';
+import { PAGE_SIZE as PAGE_SIZE_, TASK_SIZE as TASK_SIZE_, VM_LOCKED as VM_LOCKED_, VM_SHARED as VM_SHARED_ } from './vma.ts';
+import { walkToPte as walkToPte_, PTE_PROTNONE as PTE_PROTNONE_ } from './pgtable.ts';
+import { COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const walkToPte = walkToPte_;
+const MS = MS_;
+const ERRNO = ERRNO_;
+const PTE_P = PTE_P_;
+const PAGE_SIZE = PAGE_SIZE_;
+const TASK_SIZE = TASK_SIZE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_SHARED = VM_SHARED_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const COST_VMA_OP = COST_VMA_OP_;
 
 /** The msync system call: MS_SYNC writes back the shared file pages of the range. */
 export function doMsync(kmm: KernelMm, mm: Mm, start: number, len: number, flags: number): number {
@@ -15,7 +26,7 @@ export function doMsync(kmm: KernelMm, mm: Mm, start: number, len: number, flags
   if ((flags & MS.MS_ASYNC) !== 0 && (flags & MS.MS_SYNC) !== 0) return -ERRNO.EINVAL;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
-  if (end < start || len >= 2 ** 64) return -ERRNO.ENOMEM;
+  if (len > 2 ** 64 - PAGE_SIZE || end >= 2 ** 64) return -ERRNO.ENOMEM;
   if (end === start) return 0;
   let unmappedError = 0;
   let vma = mm.vmas.find(start);

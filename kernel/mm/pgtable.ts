@@ -1,9 +1,21 @@
 // Kernel page-table code (arch/x86/include/asm/pgtable*.h, mm/memory.c walkers):
 // pgd/p4d/pud/pmd/pte helpers over simulated physical memory, with the PTE bits of hw/pte.ts.
 // 4-level paging: the p4d level is folded into the pgd (PML4), as Linux does without LA57.
-import { PTE_P, PTE_RW, PTE_US, PTE_A, PTE_D, PTE_PS, PTE_G, PTE_HI_XD, PTE_ADDR_MASK_LO } from '../../hw/pte.ts';
+import { PTE_P as PTE_P_, PTE_RW as PTE_RW_, PTE_US as PTE_US_, PTE_A as PTE_A_, PTE_D as PTE_D_, PTE_PS as PTE_PS_, PTE_G as PTE_G_, PTE_HI_XD as PTE_HI_XD_, PTE_ADDR_MASK_LO as PTE_ADDR_MASK_LO_ } from '../../hw/pte.ts';
 import type { PhysMem } from '../../hw/mem/phys-mem.ts';
-import { PG_PGTABLE, PG_KERNEL, type FrameAllocator } from './frames.ts';
+import { PG_PGTABLE as PG_PGTABLE_, PG_KERNEL as PG_KERNEL_, type FrameAllocator } from './frames.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const PTE_P = PTE_P_;
+const PTE_RW = PTE_RW_;
+const PTE_US = PTE_US_;
+const PTE_A = PTE_A_;
+const PTE_D = PTE_D_;
+const PTE_PS = PTE_PS_;
+const PTE_G = PTE_G_;
+const PTE_HI_XD = PTE_HI_XD_;
+const PTE_ADDR_MASK_LO = PTE_ADDR_MASK_LO_;
+const PG_PGTABLE = PG_PGTABLE_;
+const PG_KERNEL = PG_KERNEL_;
 
 /** _PAGE_BIT_SPECIAL (software bit 9): a PTE whose frame has no struct page users (zero page, pfnmap). */
 export const PTE_SPECIAL = 1 << 9;
@@ -62,6 +74,7 @@ export function allocTablePage(frames: FrameAllocator, phys: PhysMem, kernel: bo
  * (PS) are not expected in user space here.
  */
 export function walkToPte(phys: PhysMem, pgdPfn: number, addr: number): number {
+  if (pgdPfn === ptCachePgd && Math.floor(addr / 0x200000) === ptCacheRegion && phys === ptCachePhys) return ptCachePt * 4096 + pteIndex(addr) * 8;
   let ea = pgdPfn * 4096 + pgdIndex(addr) * 8;
   let lo = phys.read32(ea);
   if ((lo & PTE_P) === 0) return -1;
@@ -90,20 +103,45 @@ export function walkToPmd(phys: PhysMem, pgdPfn: number, addr: number): number {
  * _PAGE_TABLE flags). Returns -1 on allocation failure. `onTable` counts new tables (mm_inc_nr_ptes).
  */
 export function allocToPte(frames: FrameAllocator, phys: PhysMem, pgdPfn: number, addr: number, counter: { pgtablesBytes: number }): number {
-  let table = pgdPfn;
-  const idx = [pgdIndex(addr), pudIndex(addr), pmdIndex(addr)];
-  for (let level = 0; level < 3; level++) {
-    const ea = table * 4096 + idx[level] * 8;
-    const lo = phys.read32(ea);
-    if ((lo & PTE_P) === 0) {
-      const t = allocTablePage(frames, phys, false);
-      if (t < 0) return -1;
-      writeEntry(phys, ea, t, PAGE_TABLE_FLAGS, 0);
-      counter.pgtablesBytes += 4096;
-      table = t;
-    } else table = entryPfn(lo, phys.read32(ea + 4));
-  }
-  return table * 4096 + pteIndex(addr) * 8;
+  const region = Math.floor(addr / 0x200000);
+  if (pgdPfn === ptCachePgd && region === ptCacheRegion && phys === ptCachePhys) return ptCachePt * 4096 + pteIndex(addr) * 8;
+  const pud = nextTable(frames, phys, pgdPfn * 4096 + pgdIndex(addr) * 8, counter);
+  if (pud < 0) return -1;
+  const pmd = nextTable(frames, phys, pud * 4096 + pudIndex(addr) * 8, counter);
+  if (pmd < 0) return -1;
+  const pt = nextTable(frames, phys, pmd * 4096 + pmdIndex(addr) * 8, counter);
+  if (pt < 0) return -1;
+  ptCachePgd = pgdPfn;
+  ptCacheRegion = region;
+  ptCachePt = pt;
+  ptCachePhys = phys;
+  return pt * 4096 + pteIndex(addr) * 8;
+}
+
+// A one-entry cache of the last (pgd, 2 MiB region) → page-table page lookup: a software
+// equivalent of the paging-structure caches for the kernel's own walks. Page tables only
+// disappear through invalidatePtCache() callers (freeing a table or a pgd).
+let ptCachePgd = -1;
+let ptCacheRegion = -1;
+let ptCachePt = -1;
+let ptCachePhys: PhysMem | null = null;
+
+/** Forget the cached walk (call whenever a page-table page or pgd is freed). */
+export function invalidatePtCache(): void {
+  ptCachePgd = -1;
+  ptCacheRegion = -1;
+  ptCachePt = -1;
+}
+
+/** The table an entry points to, allocating (and linking) a zeroed one when the entry is empty. */
+function nextTable(frames: FrameAllocator, phys: PhysMem, ea: number, counter: { pgtablesBytes: number }): number {
+  const lo = phys.read32(ea);
+  if ((lo & PTE_P) !== 0) return entryPfn(lo, phys.read32(ea + 4));
+  const t = allocTablePage(frames, phys, false);
+  if (t < 0) return -1;
+  writeEntry(phys, ea, t, PAGE_TABLE_FLAGS, 0);
+  counter.pgtablesBytes += 4096;
+  return t;
 }
 
 /** Builds the kernel half: a supervisor-only, global, NX direct map of `nframes` frames in 2 MiB pages. */

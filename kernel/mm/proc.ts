@@ -1,11 +1,34 @@
 // /proc/<pid>/maps, smaps, smaps_rollup and the memory part of status, in the exact format of
 // Linux 6.x fs/proc/task_mmu.c (show_map_vma, show_smap, show_smaps_rollup, task_mem).
-import { PTE_P, PTE_A, PTE_D } from '../../hw/pte.ts';
+import { PTE_P as PTE_P_, PTE_A as PTE_A_, PTE_D as PTE_D_ } from '../../hw/pte.ts';
 import type { KernelMm } from './kmm.ts';
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type Mm } from './mm.ts';
-import { type Vma, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, VM_FLAG_MNEMONICS, PAGE_SIZE } from './vma.ts';
-import { PTE_PROTNONE, PTE_SPECIAL, walkToPmd, entryPfn } from './pgtable.ts';
-import { PG_ANON, PG_SWAPBACKED, PG_DIRTY, PG_REFERENCED } from './frames.ts';
+import { MM_ANONPAGES as MM_ANONPAGES_, MM_FILEPAGES as MM_FILEPAGES_, MM_SHMEMPAGES as MM_SHMEMPAGES_, MM_SWAPENTS as MM_SWAPENTS_, type Mm } from './mm.ts';
+import { type Vma, VM_READ as VM_READ_, VM_WRITE as VM_WRITE_, VM_EXEC as VM_EXEC_, VM_MAYSHARE as VM_MAYSHARE_, VM_LOCKED as VM_LOCKED_, VM_FLAG_MNEMONICS as VM_FLAG_MNEMONICS_, PAGE_SIZE as PAGE_SIZE_ } from './vma.ts';
+import { PTE_PROTNONE as PTE_PROTNONE_, PTE_SPECIAL as PTE_SPECIAL_, walkToPmd as walkToPmd_, entryPfn as entryPfn_ } from './pgtable.ts';
+import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_DIRTY as PG_DIRTY_, PG_REFERENCED as PG_REFERENCED_ } from './frames.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const walkToPmd = walkToPmd_;
+const entryPfn = entryPfn_;
+const PTE_P = PTE_P_;
+const PTE_A = PTE_A_;
+const PTE_D = PTE_D_;
+const MM_ANONPAGES = MM_ANONPAGES_;
+const MM_FILEPAGES = MM_FILEPAGES_;
+const MM_SHMEMPAGES = MM_SHMEMPAGES_;
+const MM_SWAPENTS = MM_SWAPENTS_;
+const VM_READ = VM_READ_;
+const VM_WRITE = VM_WRITE_;
+const VM_EXEC = VM_EXEC_;
+const VM_MAYSHARE = VM_MAYSHARE_;
+const VM_LOCKED = VM_LOCKED_;
+const VM_FLAG_MNEMONICS = VM_FLAG_MNEMONICS_;
+const PAGE_SIZE = PAGE_SIZE_;
+const PTE_PROTNONE = PTE_PROTNONE_;
+const PTE_SPECIAL = PTE_SPECIAL_;
+const PG_ANON = PG_ANON_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_DIRTY = PG_DIRTY_;
+const PG_REFERENCED = PG_REFERENCED_;
 
 const hex = (v: number, width: number): string => v.toString(16).padStart(width, '0');
 /** seq_put_decimal_ull_width(): right-aligned in `width`. */

@@ -2,10 +2,20 @@
 // regular files can be freed. Candidates come from the LRU tail; mapped ones are unmapped first
 // through the reverse map (try_to_unmap); dirty, shmem and anonymous pages stay.
 import type { KernelMm } from './kmm.ts';
-import { PG_DIRTY, PG_SWAPBACKED, PG_REFERENCED, PG_MLOCKED } from './frames.ts';
-import { PTE_D, PTE_A } from '../../hw/pte.ts';
-import { rmapWalkFile, zapRange } from './memory.ts';
-import { VM_LOCKED } from './vma.ts';
+import { PG_DIRTY as PG_DIRTY_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_REFERENCED as PG_REFERENCED_, PG_MLOCKED as PG_MLOCKED_ } from './frames.ts';
+import { PTE_D as PTE_D_, PTE_A as PTE_A_ } from '../../hw/pte.ts';
+import { rmapWalkFile as rmapWalkFile_, zapRange as zapRange_ } from './memory.ts';
+import { VM_LOCKED as VM_LOCKED_ } from './vma.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const rmapWalkFile = rmapWalkFile_;
+const zapRange = zapRange_;
+const PG_DIRTY = PG_DIRTY_;
+const PG_SWAPBACKED = PG_SWAPBACKED_;
+const PG_REFERENCED = PG_REFERENCED_;
+const PG_MLOCKED = PG_MLOCKED_;
+const PTE_D = PTE_D_;
+const PTE_A = PTE_A_;
+const VM_LOCKED = VM_LOCKED_;
 
 /** Frees up to `want` clean page-cache pages; returns how many were freed. */
 export function shrinkPageCache(kmm: KernelMm, want: number): number {

@@ -2,8 +2,11 @@
 // mm's PCID is marked stale on that CPU so that the next switch to it flushes (no NOFLUSH bit).
 import type { KernelMm } from './kmm.ts';
 import type { Mm } from './mm.ts';
-import { CR3_HI_NOFLUSH } from '../../hw/mmu/regs.ts';
-import { COST_INVLPG } from '../cost.ts';
+import { CR3_HI_NOFLUSH as CR3_HI_NOFLUSH_ } from '../../hw/mmu/regs.ts';
+import { COST_INVLPG as COST_INVLPG_ } from '../cost.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const CR3_HI_NOFLUSH = CR3_HI_NOFLUSH_;
+const COST_INVLPG = COST_INVLPG_;
 
 /** tlb_single_page_flush_ceiling: above this many pages a range flush reloads CR3. */
 export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;

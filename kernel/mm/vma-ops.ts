@@ -1,9 +1,14 @@
 // VMA manipulation (mm/vma.c): insert/remove with the file's i_mmap, split_vma, and the merge
 // rules of vma_merge_new_range / vma_merge_existing_range / vma_modify.
 import type { Mm } from './mm.ts';
-import { Vma, VM_IGNORE_MERGE, VM_SPECIAL, PAGE_SIZE, type VmFile, type AnonVma } from './vma.ts';
-import { ERRNO } from '../uapi/constants.ts';
+import { Vma, VM_IGNORE_MERGE as VM_IGNORE_MERGE_, VM_SPECIAL as VM_SPECIAL_, PAGE_SIZE as PAGE_SIZE_, type VmFile, type AnonVma } from './vma.ts';
+import { ERRNO as ERRNO_ } from '../uapi/constants.ts';
 import type { KernelMm } from './kmm.ts';
+// Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
+const VM_IGNORE_MERGE = VM_IGNORE_MERGE_;
+const VM_SPECIAL = VM_SPECIAL_;
+const PAGE_SIZE = PAGE_SIZE_;
+const ERRNO = ERRNO_;
 
 /** Links a new VMA into the mm (vma_link) and its file's i_mmap. */
 export function linkVma(mm: Mm, vma: Vma): void {

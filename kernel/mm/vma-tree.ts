@@ -62,9 +62,13 @@ export class VmaTree {
     n.subStart = l !== null ? l.subStart : n.start;
   }
 
+  /** Recomputes aggregates from n towards the root, stopping where nothing changes. */
   private fixUp(n: Vma | null): void {
     while (n !== null) {
+      const g = n.maxGap;
+      const s = n.subStart;
       this.pull(n);
+      if (n.maxGap === g && n.subStart === s) return;
       n = n.parent;
     }
   }
@@ -129,10 +133,10 @@ export class VmaTree {
     this.setGap(v);
     this.pull(v);
     while (v.parent !== null && v.parent.prio < v.prio) this.rotateUp(v);
-    this.fixUp(v);
+    this.fixUp(v.parent);
     if (succ !== null) {
       this.setGap(succ);
-      this.fixUp(succ);
+      this.forceFixUp(succ);
     }
     this.count++;
   }
@@ -157,7 +161,7 @@ export class VmaTree {
     if (succ !== null) {
       succ.prev = pred;
       this.setGap(succ);
-      this.fixUp(succ);
+      this.forceFixUp(succ);
     } else this.last = pred;
     v.left = v.right = v.parent = v.prev = v.next = null;
     this.count--;
@@ -166,11 +170,17 @@ export class VmaTree {
   /** After v.start or v.end changed in place (order unchanged): refresh the gaps around it. */
   updateBounds(v: Vma): void {
     this.setGap(v);
-    this.fixUp(v);
+    this.forceFixUp(v);
     if (v.next !== null) {
       this.setGap(v.next);
-      this.fixUp(v.next);
+      this.forceFixUp(v.next);
     }
+  }
+
+  /** fixUp for a node whose own fields changed: it is always recomputed, then changes propagate. */
+  private forceFixUp(n: Vma): void {
+    this.pull(n);
+    this.fixUp(n.parent);
   }
 
   /**
@@ -178,14 +188,21 @@ export class VmaTree {
    * returns its end (clipped to high), or -1.
    */
   highestGap(low: number, high: number, size: number): number {
+    this.gapNext = null;
     if (high - low < size) return -1;
     const tailStart = this.last !== null ? this.last.end : 0;
     {
       const lo = Math.max(tailStart, low);
-      if (high - lo >= size) return high;
+      if (high - lo >= size) {
+        this.gapNext = this.find(high);
+        return high;
+      }
     }
     return this.searchRev(this.root, low, high, size);
   }
+
+  /** After highestGap(): the first VMA at or above the end of the gap found (vma_next()). */
+  gapNext: Vma | null = null;
 
   private searchRev(n: Vma | null, low: number, high: number, size: number): number {
     if (n === null || n.maxGap < size) return -1;
@@ -196,7 +213,10 @@ export class VmaTree {
     const gs = n.prev !== null ? n.prev.end : 0;
     const lo = gs > low ? gs : low;
     const hi = n.start < high ? n.start : high;
-    if (hi - lo >= size) return hi;
+    if (hi - lo >= size) {
+      this.gapNext = n.start >= high ? n : this.find(hi);
+      return hi;
+    }
     if (n.left !== null && n.prev!.start > low) return this.searchRev(n.left, low, high, size);
     return -1;
   }

@@ -22,7 +22,8 @@ export function sysGettid(_k: Kernel, t: Task): SyscallResult {
 export function sysGetppid(_k: Kernel, t: Task): SyscallResult {
   const leader = t.group.find((x) => x.isLeader) ?? t;
   const p = leader.parent;
-  return p !== null && p.alive ? p.tgid : 0;
+  // An orphan (or the first program) has init, pid 1, as its parent.
+  return p !== null && p.alive ? p.tgid : 1;
 }
 
 export function sysSchedYield(k: Kernel, t: Task): SyscallResult {

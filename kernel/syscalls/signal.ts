@@ -73,9 +73,10 @@ export function sysKill(k: Kernel, t: Task, a: SysArgs): SyscallResult {
     targets = processes.filter((x) => x.tgid !== 1 && x.tgid !== t.tgid);
     if (targets.length === 0) return -ERRNO.ESRCH;
   } else {
-    // pid 0 or -pgrp: one process group holds every process here (the session of the run).
-    const pgrp = pid === 0 ? 1 : -pid;
-    if (pgrp !== 1) return -ERRNO.ESRCH;
+    // pid 0 or -pgrp: one process group, led by the first program, holds every process of the run.
+    const leaderPgid = k.init?.tgid ?? t.tgid;
+    const pgrp = pid === 0 ? leaderPgid : -pid;
+    if (pgrp !== leaderPgid) return -ERRNO.ESRCH;
     targets = processes;
   }
   if (sig === 0) return 0;

@@ -202,10 +202,32 @@ export class Bare {
     return entry;
   }
 
-  /** Map `pages` writable pages below `top` and set sp = top. */
-  setupStack(top: bigint = 0x7ffffffff000n, pages = 4): void {
+  /**
+   * Map `pages` writable pages below `top` and set sp. With `argv`, lay out the program-start state
+   * of docs/t64.md: the strings at the top, below them the argv array (argc pointers and a NULL),
+   * sp 16-byte aligned below that, r1 = argc, r2 = argv. Without, sp = top.
+   */
+  setupStack(top: bigint = 0x7ffffffff000n, pages = 4, argv?: string[]): void {
     this.mapRange(top - BigInt(pages) * PAGE, BigInt(pages) * PAGE, { write: true });
-    this.setReg(15, top);
+    if (argv === undefined) {
+      this.setReg(15, top);
+      return;
+    }
+    let p = top;
+    const ptrs: bigint[] = [];
+    for (const a of argv) {
+      const bytes = new TextEncoder().encode(a + '\0');
+      p -= BigInt(bytes.length);
+      this.poke(p, bytes);
+      ptrs.push(p);
+    }
+    p -= p % 8n;
+    const arr = p - BigInt(8 * (argv.length + 1));
+    ptrs.forEach((v, i) => this.poke64(arr + BigInt(8 * i), v));
+    this.poke64(arr + BigInt(8 * argv.length), 0n);
+    this.setReg(1, BigInt(argv.length));
+    this.setReg(2, arr);
+    this.setReg(15, arr - (arr % 16n));
   }
 
   setPc(va: bigint): void {

@@ -110,7 +110,7 @@ describe('VFS path walk and descriptors', () => {
 describe('/proc/<pid>/status', () => {
   it('prints the fields in Linux order with the memory lines after Kthread', () => {
     const s = procPidStatus({
-      comm: 'prog', state: 'R (running)', tgid: 1, pid: 1, ppid: 0, threads: 1,
+      comm: 'prog', state: 'R (running)', tgid: 2, pid: 2, ppid: 1, pgid: 2, threads: 1,
       sigPnd: [0, 0], shdPnd: [0, 0], sigBlk: [0x400, 0], sigIgn: [0, 0], sigCgt: [0, 1], fdSize: 64,
       voluntaryCtxt: 0, nonvoluntaryCtxt: 0, memLines: 'VmPeak:\t     100 kB\n', thpEnabled: false,
     });

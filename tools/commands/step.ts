@@ -51,27 +51,20 @@ function readTtyLine(): string | null {
   }
 }
 
-function symbolsOf(program: string, cwd: string): Map<string, bigint> {
-  if (!program.endsWith('.s')) return new Map();
+/** Symbols, labels and section images of a .s program (empty for an ELF or a bad source). */
+function programInfo(program: string, cwd: string) {
+  const info = { symbols: new Map<string, bigint>(), labels: new Map<string, bigint>(), sections: [] as { addr: number; bytes: Uint8Array }[] };
+  if (!program.endsWith('.s')) return info;
   try {
     const r = assemble(readFileSync(resolve(cwd, program), 'utf8'), program);
-    const m = new Map<string, bigint>();
-    for (const [name, l] of r.labels) m.set(name, BigInt(l.addr));
-    for (const [name, v] of r.symbols) if (!m.has(name)) m.set(name, v);
-    return m;
+    for (const [name, l] of r.labels) info.labels.set(name, BigInt(l.addr));
+    for (const [name, v] of r.symbols) info.symbols.set(name, v);
+    for (const [name, v] of info.labels) info.symbols.set(name, v);
+    info.sections = r.sections.map((s) => ({ addr: s.addr, bytes: s.bytes }));
   } catch {
-    return new Map(); // the runner reports assembly errors
+    // The runner reports assembly errors.
   }
-}
-
-function labelsOf(program: string, cwd: string): Map<string, bigint> {
-  if (!program.endsWith('.s')) return new Map();
-  try {
-    const r = assemble(readFileSync(resolve(cwd, program), 'utf8'), program);
-    return new Map([...r.labels].map(([n, l]) => [n, BigInt(l.addr)]));
-  } catch {
-    return new Map();
-  }
+  return info;
 }
 
 export const command: Command = {
@@ -93,8 +86,7 @@ export const command: Command = {
     }
     const interactive = script === null;
     const style = styleFor(io);
-    const symbols = symbolsOf(p.run.program, io.cwd);
-    const labels = labelsOf(p.run.program, io.cwd);
+    const info = programInfo(p.run.program, io.cwd);
     let errors = 0;
     runProgram({
       ...p.run,
@@ -102,7 +94,7 @@ export const command: Command = {
       stderr: (b) => io.stderr(b),
       stdin: new Uint8Array(0), // standard input carries the commands
       onStart: (k) => {
-        const target = new KernelTarget(k, labels, symbols);
+        const target = new KernelTarget(k, info.labels, info.symbols, info.sections);
         const session = new StepSession(target, { out: (s) => io.stdout(s), style, echo: !interactive });
         io.stdout(`pagewalk step: ${p.run.program} is loaded as pid ${target.currentPid()}; 'help' lists the commands\n`);
         session.where();

@@ -1,6 +1,6 @@
 // `pagewalk run --report out.html`: one self-contained page with the floor plan, the VMA
 // table, the run's counters and the page faults by kernel decision.
-import { hexLa, num, size } from '../format.ts';
+import { dec, hexLa, num, size } from '../format.ts';
 import { vmaName, type AddressSpaceModel } from './model.ts';
 import { escapeXml, renderSvg } from './svg.ts';
 
@@ -28,7 +28,7 @@ export function renderHtml(m: AddressSpaceModel, x: ReportExtras = {}): string {
     .join('\n');
   const counters = x.counters
     ? `<h2>Counters</h2><table class="counters">${Object.entries(x.counters)
-        .map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td class="n">${num(Math.round(v))}</td></tr>`)
+        .map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td class="n">${Number.isInteger(v) ? num(v) : dec(v, 2)}</td></tr>`)
         .join('')}</table>`
     : '';
   const faults = x.faultsByDecision

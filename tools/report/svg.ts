@@ -2,7 +2,7 @@
 // address at the top, as the classic diagrams draw it), each with its permissions, backing
 // and resident pages, the gaps between them, and the page-table tree that maps them
 // (page tables nearest the VMAs they map, the PML4 on the far right).
-import { hexLa, num, size } from '../format.ts';
+import { approxSize, hexLa, num, size } from '../format.ts';
 import { ptNodes, vmaName, type AddressSpaceModel, type PtNode, type VmaInfo } from './model.ts';
 
 const W = 1240;
@@ -67,7 +67,7 @@ export function renderSvg(m: AddressSpaceModel): string {
       const gh = gapPages <= 0 ? 3 : Math.round(10 + 2.5 * log2(gapPages));
       if (gapPages > 0) segments.push({ lo: next.end, hi: v.start, top: y, bottom: y + gh });
       if (gapPages > 0 && gh >= 12)
-        parts.push(`<text class="gap" x="${BAR_X + BAR_W / 2}" y="${y + gh / 2 + 4}" text-anchor="middle">gap ${escapeXml(size(gapPages * 4096))}</text>`);
+        parts.push(`<text class="gap" x="${BAR_X + BAR_W / 2}" y="${y + gh / 2 + 4}" text-anchor="middle">gap ${escapeXml(approxSize(gapPages * 4096))}</text>`);
       y += gh;
     }
   });
@@ -110,10 +110,16 @@ export function renderSvg(m: AddressSpaceModel): string {
         treeParts.push(`<path class="pt-edge" d="M${x} ${ny + NODE_H / 2} L${COL_X[c.level] + NODE_W} ${cy}"/>`);
       }
       if (n.level === 1) {
-        // Link a page table to the part of the address space it maps.
+        // Link a page table to the VMAs (the parts of them) it maps.
         const lo = n.base, hi = n.base + SPAN[1];
-        const mid = addrY(lo + (hi - lo) / 2n);
-        treeParts.push(`<path class="pt-map" d="M${x} ${ny + NODE_H / 2} L${BAR_X + BAR_W} ${mid}"/>`);
+        for (const v of vmas) {
+          if (v.end <= lo || v.start >= hi) continue;
+          const a = v.start > lo ? v.start : lo;
+          const b = v.end < hi ? v.end : hi;
+          const s = vmaY.get(v)!;
+          const mid = Math.min(s.bottom - 4, Math.max(s.top + 4, addrY(a + (b - a) / 2n)));
+          treeParts.push(`<path class="pt-map" d="M${x} ${ny + NODE_H / 2} L${BAR_X + BAR_W} ${mid.toFixed(1)}"/>`);
+        }
       }
       const label = `${LEVEL_LABEL[n.level]} ${n.present}/${n.level === 4 ? 256 : 512}`;
       const tip = `${LEVEL_LABEL[n.level]} at pa ${hexLa(n.pa)} covering ${hexLa(n.base)}.., ${n.present} present entries, ${n.leaves} map pages`;

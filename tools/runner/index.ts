@@ -134,7 +134,8 @@ export function runProgram(options: RunOptions): RunResult {
   const init = k.spawn(exePath, [options.program, ...(options.args ?? [])], cwd);
   options.onStart?.(k);
   const budget = options.maxCycles ?? Number.MAX_SAFE_INTEGER;
-  const why = k.run(budget);
+  // Like a shell, the run ends when the first process has exited (orphans are not waited for).
+  const why = k.run(budget, () => !init.group.some((x) => x.alive));
   const reason = why === 'budget' ? 'max-cycles' : why;
   let status = -1, exitCode = -1, signal = 0, killMessage: string | null = null;
   if (init.state === 'zombie' || init.state === 'dead') {

@@ -11,10 +11,17 @@ export class PageTableBuilder {
   /** Physical address of the top-level table (what CR3 points to). */
   readonly root: number;
   private next: number;
+  private readonly first: number;
 
   constructor(readonly phys: PhysMem, readonly levels: 4 | 5 = 4, firstFrame = 0x100000) {
+    this.first = firstFrame;
     this.next = firstFrame;
     this.root = this.alloc();
+  }
+
+  /** Physical range [first, end) the tables were allocated from so far. */
+  get tableRange(): [number, number] {
+    return [this.first, this.next];
   }
 
   /** A zeroed 4 KiB frame for a table. */
@@ -38,8 +45,7 @@ export class PageTableBuilder {
         this.phys.write64n(ea, BigInt(t) | BigInt(tableFlags));
         table = t;
       } else {
-        this.phys.write64n(ea, e | BigInt(tableFlags & (PTE_RW | PTE_US)));
-        table = Number(e & 0x000ffffffffff000n);
+        table = Number(e & 0x000ffffffffff000n); // an existing entry is left as it is
       }
     }
     return table + entryIndex(lo, hi, level) * 8;

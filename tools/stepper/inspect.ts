@@ -94,10 +94,19 @@ export function formatMemory(phys: PhysMem, root: number, la: bigint, len: numbe
   return lines;
 }
 
-/** The instruction at `pc`, disassembled (or why it cannot be read). */
-export function insnAt(phys: PhysMem, root: number, pc: bigint, label?: (a: bigint) => string | undefined): string {
+/**
+ * The instruction at `pc`, disassembled. When its page is not mapped yet, `image` (the
+ * program file's bytes at an address) is used and the line says the fetch will fault.
+ */
+export function insnAt(
+  phys: PhysMem, root: number, pc: bigint, label?: (a: bigint) => string | undefined, image?: (a: bigint, n: number) => Uint8Array | undefined,
+): string {
   const { pa } = pageTablePath(phys, root, pc);
-  if (pa === null) return '(not mapped)';
+  if (pa === null) {
+    const b = image?.(pc, 8);
+    const text = b ? formatInsn(b, 0, pc, label) : undefined;
+    return text ? `${text}   (page not mapped yet: the fetch will fault)` : '(not mapped)';
+  }
   const bytes = phys.readBytes(pa, 8);
   return formatInsn(bytes, 0, pc, label) ?? `.quad ${hex64(phys.read64n(pa))}`;
 }
@@ -108,9 +117,12 @@ export function formatWalk(mmu: Mmu, cpu: Cpu): string[] {
   if (cpu.atBoundary) return ['no instruction in flight (between instructions)'];
   if (!mmu.busy) return ['the instruction is past its translations (executing)'];
   const lines = [`translating ${hexLa(s.la)}${s.piece ? ' (second page of a straddling access)' : ''}: phase ${s.phase}, ${num(s.cyclesLeft)} cycle${s.cyclesLeft === 1 ? '' : 's'} left in it`];
-  if (s.phase === 'walk') lines.push(`  reading the ${s.levelName} (level ${s.level}) at ${hexPa(s.entryAddr)}, index ${levelIndex(s.la, s.level)} in the ${levelName(s.level)} table`);
+  if (s.phase === 'walk') lines.push(`  reading the ${s.levelName} (level ${s.level}) at ${hexPa(s.entryAddr)}: entry ${levelIndex(s.la, s.level)} of the ${TABLE_NAMES[s.level]}`);
   return lines;
 }
+
+/** The table each level's entries live in, as the SDM names them. */
+const TABLE_NAMES = ['', 'page table', 'page directory', 'page-directory-pointer table', 'PML4 table', 'PML5 table'];
 
 const SIZE_NAME = SIZE_NAMES as readonly string[];
 

@@ -47,7 +47,7 @@ export class StepSession {
   }
 
   private addr(expr: string): bigint {
-    const cpu = this.t.cpu;
+    const cpu = this.t.regs();
     return evalAddress(expr, (name) => {
       const r = /^r(\d|1[0-5])$/.exec(name);
       if (r) return reg64(cpu, Number(r[1]));
@@ -68,9 +68,9 @@ export class StepSession {
       this.say(`=> every process has exited (cycle ${num(this.t.cycle)}, ${num(this.t.instructions)} instructions)`);
       return;
     }
-    const pc = pcOf(this.t.cpu);
+    const pc = pcOf(this.t.regs());
     const lab = this.t.label(pc);
-    const insn = insnAt(this.t.phys, this.t.root(), pc, (a) => this.t.label(a));
+    const insn = insnAt(this.t.phys, this.t.root(), pc, (a) => this.t.label(a), (a, n) => this.t.image(a, n));
     const mid = this.t.cpu.atBoundary ? '' : ' (in flight)';
     this.say(
       `=> pid ${this.t.currentPid()} cycle ${num(this.t.cycle)} insn ${num(this.t.instructions)}  ${hexLa(pc)}${lab ? ` <${lab}>` : ''}  ${insn}${mid}`,
@@ -78,20 +78,26 @@ export class StepSession {
   }
 
   private atBreakpoint(): boolean {
-    return this.t.cpu.atBoundary && this.breakpoints.has(pcOf(this.t.cpu));
+    return this.t.cpu.atBoundary && this.breakpoints.has(pcOf(this.t.regs()));
   }
 
-  /** Steps instructions until `stop` says so (checked after each), a breakpoint or the end. */
+  /**
+   * Steps instructions until `stop` says so (checked after each), a breakpoint or the end.
+   * As in gdb, page faults are invisible to breakpoints: an instruction restarted after a
+   * fault the kernel resolved does not stop again at the breakpoint on it.
+   */
   private runUntil(stop: (o: StepOutcome) => boolean, show: ReadonlySet<TraceEvent['kind']>): void {
+    let insns = this.t.instructions;
     for (;;) {
       if (this.t.finished()) break;
       const o = this.t.stepInstruction();
       this.showEvents(o, show);
       if (stop(o)) break;
-      if (this.atBreakpoint()) {
-        this.say(`breakpoint at ${hexLa(pcOf(this.t.cpu))}`);
+      if (this.t.instructions !== insns && this.atBreakpoint()) {
+        this.say(`breakpoint at ${hexLa(pcOf(this.t.regs()))}`);
         break;
       }
+      insns = this.t.instructions;
     }
     this.where();
   }
@@ -103,7 +109,7 @@ export class StepSession {
         for (let i = 0; i < c.count && !t.finished(); i++) {
           this.showEvents(t.stepInstruction());
           if (i < c.count - 1 && this.atBreakpoint()) {
-            this.say(`breakpoint at ${hexLa(pcOf(t.cpu))}`);
+            this.say(`breakpoint at ${hexLa(pcOf(t.regs()))}`);
             break;
           }
         }
@@ -141,7 +147,7 @@ export class StepSession {
         else if (!this.breakpoints.delete(this.addr(c.addr))) throw new CommandError(`delete: no breakpoint at ${c.addr}`);
         return;
       case 'regs':
-        this.say(...formatRegs(t.cpu));
+        this.say(...formatRegs(t.regs()));
         return;
       case 'walk':
         this.say(...formatWalk(t.mmu, t.cpu));

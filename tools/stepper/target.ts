@@ -31,6 +31,11 @@ export interface StepTarget {
   currentPid(): number | null;
   /** Physical address of the current process's PML4 (for inspecting its memory). */
   root(): number;
+  /**
+   * The current process's registers: the CPU's while an instruction is in flight, else the
+   * copy the kernel keeps in the task (which holds a system call's result, for example).
+   */
+  regs(): Pick<Cpu, 'regLo' | 'regHi' | 'pcLo' | 'pcHi'>;
   /** One instruction of the current process, with whatever kernel work it causes. */
   stepInstruction(): StepOutcome;
   /** One clock cycle (may stop inside an instruction). */
@@ -39,6 +44,8 @@ export interface StepTarget {
   runTo(cycle: number): StepOutcome;
   procFile(name: 'maps' | 'smaps'): string;
   symbol(name: string): bigint | undefined;
+  /** Bytes of the program's image (as assembled) at a linear address, when known. */
+  image(addr: bigint, n: number): Uint8Array | undefined;
   /** The nearest label at or below `addr` within 64 KiB: "loop+0x10". */
   label(addr: bigint): string | undefined;
   stats(): RunStats;
@@ -59,7 +66,12 @@ export class KernelTarget implements StepTarget {
    * `labels`: the program's code and data labels (for "<loop+0x8>"); `symbols`: every name an
    * address expression may use (labels and .equ values; defaults to the labels).
    */
-  constructor(readonly k: Kernel, labels: Map<string, bigint> = new Map(), private readonly symbols: Map<string, bigint> = labels) {
+  constructor(
+    readonly k: Kernel,
+    labels: Map<string, bigint> = new Map(),
+    private readonly symbols: Map<string, bigint> = labels,
+    private readonly sections: { addr: number; bytes: Uint8Array }[] = [],
+  ) {
     k.tracer = { event: (e) => void this.buf.push(e) };
     k.mmu.tracer = null;
     this.labels = [...labels.entries()].map(([n, v]) => [v, n] as [bigint, string]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -101,6 +113,12 @@ export class KernelTarget implements StepTarget {
   root(): number {
     const t = this.task();
     return (t && pml4Of(t)) ?? this.k.mmu.rootTable;
+  }
+
+  regs(): Pick<Cpu, 'regLo' | 'regHi' | 'pcLo' | 'pcHi'> {
+    const t = this.task();
+    if (!this.k.cpu.atBoundary || t === null) return this.k.cpu;
+    return t;
   }
 
   private drain(): TraceEvent[] {
@@ -157,6 +175,14 @@ export class KernelTarget implements StepTarget {
 
   symbol(name: string): bigint | undefined {
     return this.symbols.get(name);
+  }
+
+  image(addr: bigint, n: number): Uint8Array | undefined {
+    for (const s of this.sections) {
+      const off = Number(addr - BigInt(s.addr));
+      if (off >= 0 && off + n <= s.bytes.length) return s.bytes.subarray(off, off + n);
+    }
+    return undefined;
   }
 
   label(addr: bigint): string | undefined {

@@ -71,7 +71,7 @@ export class ChromeTraceWriter {
     return p;
   }
 
-  event(e: TraceEvent): void {
+  event(e: TraceEvent, cause?: string): void {
     switch (e.kind) {
       case 'translate': {
         const tid = this.cpu(e.cpu);
@@ -94,7 +94,10 @@ export class ChromeTraceWriter {
       case 'tlb-invalidate':
         this.emit({
           name: e.op, cat: 'tlb', ph: 'i', s: 't', ts: e.cycle, pid: MACHINE_PID, tid: this.cpu(e.cpu),
-          args: { ...(e.la !== undefined ? { la: hexLa(e.la) } : {}), ...(e.pcid !== undefined ? { pcid: e.pcid } : {}), detail: e.detail },
+          args: {
+            ...(e.la !== undefined ? { la: hexLa(e.la) } : {}), ...(e.pcid !== undefined ? { pcid: e.pcid } : {}), detail: e.detail,
+            ...(cause !== undefined ? { cause } : {}),
+          },
         });
         return;
       case 'context-switch':

@@ -19,7 +19,11 @@ interface FaultingWalk {
   open: boolean;
 }
 
-const TLB = { l1: 'L1 TLB hit', l2: 'L2 TLB (STLB) hit', miss: 'missed the L1 TLB and the STLB' } as const;
+const TLB = {
+  l1: 'it hit in the L1 TLB, and the cached entry\'s rights forbid this access (no walk)',
+  l2: 'it hit in the STLB, and the cached entry\'s rights forbid this access (no walk)',
+  miss: 'it missed the L1 TLB and the STLB and walked the page tables',
+} as const;
 
 /** Explains what the kernel decided, in words, for the decisions the fault handler reports. */
 export function decisionText(decision: string): string {
@@ -116,12 +120,12 @@ export class FaultExplainer implements TraceSink {
       }
     if (w) {
       const t = w.t;
-      lines.push(`  the MMU (cpu${t.cpu}, cpl ${t.cpl}) translated a ${t.size}-byte ${t.access} of ${hexLa(t.la)}: it ${TLB[t.tlb]}`);
+      lines.push(`  the MMU (cpu${t.cpu}, cpl ${t.cpl}) translated a ${t.size}-byte ${t.access} of ${hexLa(t.la)}: ${TLB[t.tlb]}`);
       if (w.steps.length) {
         lines.push('  page walk:');
         for (const st of w.steps) lines.push(`    ${walkStepText(st)}`);
       }
-      lines.push(`  it stopped after ${num(t.cycles)} cycles and raised #PF`);
+      lines.push(`  after ${num(t.cycles)} cycle${t.cycles === 1 ? '' : 's'} it raised #PF`);
     } else {
       lines.push('  (no walk was traced for this fault: it was taken by the kernel on behalf of a system call or before tracing began)');
     }

@@ -3,6 +3,7 @@
 import type { TraceEvent } from '../../hw/trace.ts';
 import { toJson } from '../format.ts';
 
-export function formatEventJson(e: TraceEvent): string {
-  return toJson(e);
+/** `cause`: why a TLB invalidation happened (tools/trace/causes.ts), added as a field. */
+export function formatEventJson(e: TraceEvent, cause?: string): string {
+  return toJson(cause === undefined ? e : { ...e, cause });
 }

@@ -4,6 +4,7 @@ import { PagewalkError } from '../../hw/errors.ts';
 import type { TraceEvent, TraceSink } from '../../hw/trace.ts';
 import { PLAIN, type Style } from '../format.ts';
 import type { KindSet } from './categories.ts';
+import { CauseTracker } from './causes.ts';
 import { ChromeTraceWriter } from './chrome.ts';
 import { formatEventJson } from './json.ts';
 import { formatEventText } from './text.ts';
@@ -60,19 +61,26 @@ export function makeTraceSink(write: (s: string) => void, o: TraceSinkOptions): 
   const style = o.style ?? PLAIN;
   const chrome = o.format === 'chrome' ? new ChromeTraceWriter(write) : null;
   let count = 0;
+  const inRanges = (e: TraceEvent) =>
+    o.kinds.has(e.kind) && inRange(o.cycles, e.cycle) && (!o.insns || !o.instructions || inRange(o.insns, o.instructions()));
+  // The instruction range is judged when an event happens, not when a held one is written.
+  const judged = new WeakSet<TraceEvent>();
+  const causes = new CauseTracker((e, cause) => {
+    if (!judged.has(e)) return;
+    count++;
+    if (chrome) chrome.event(e, cause);
+    else write((o.format === 'json' ? formatEventJson(e, cause) : formatEventText(e, style, cause)) + '\n');
+  });
   return {
     get count() {
       return count;
     },
     event(e: TraceEvent) {
-      if (!o.kinds.has(e.kind)) return;
-      if (!inRange(o.cycles, e.cycle)) return;
-      if (o.insns && o.instructions && !inRange(o.insns, o.instructions())) return;
-      count++;
-      if (chrome) chrome.event(e);
-      else write((o.format === 'json' ? formatEventJson(e) : formatEventText(e, style)) + '\n');
+      if (inRanges(e)) judged.add(e);
+      causes.event(e);
     },
     finish() {
+      causes.finish();
       chrome?.finish();
     },
   };

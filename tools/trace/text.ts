@@ -14,8 +14,13 @@ function head(cycle: number, who: string): string {
 
 const TLB_TEXT = { l1: 'L1 TLB hit', l2: 'L2 TLB (STLB) hit', miss: 'TLB miss, page walk' } as const;
 
-/** One event as a line of text (no newline). */
-export function formatEventText(e: TraceEvent, style: Style = PLAIN): string {
+/** One event as a line of text (no newline); `cause` says why a TLB invalidation happened. */
+export function formatEventText(e: TraceEvent, style: Style = PLAIN, cause?: string): string {
+  const line = eventLine(e, style);
+  return cause === undefined ? line : `${line} (why: ${cause})`;
+}
+
+function eventLine(e: TraceEvent, style: Style): string {
   switch (e.kind) {
     case 'translate': {
       const what = `${e.access.padEnd(5)} ${hexLa(e.la)} (${e.size} B, cpl ${e.cpl})`;
@@ -58,9 +63,12 @@ export function walkStepText(e: Extract<TraceEvent, { kind: 'walk-step' }>): str
   const name = levelName(e.level);
   const idx = `${name}[0x${levelIndex(e.la, e.level).toString(16).padStart(3, '0')}]`;
   if (e.pscHit) return `${idx} from the paging-structure cache${e.note ? `: ${e.note}` : ''}`;
+  // The MMU's note repeats the level and the target; keep only what the line does not say.
+  let note = e.note.startsWith(`${name}: `) ? e.note.slice(name.length + 2) : e.note;
+  if (/^(next table|maps page) /.test(note)) note = '';
   const present = (e.entry & 1n) === 1n;
   const target = !present ? '' : entryIsLeaf(e.entry, e.level) ? ` -> frame ${hexPa(entryTarget(e.entry))}` : ` -> table ${hexPa(entryTarget(e.entry))}`;
-  return `${idx} at ${hexPa(e.entryAddr)} = ${hex64(e.entry)} (${entryFlags(e.entry, e.level)})${target}${e.note ? `: ${e.note}` : ''}`;
+  return `${idx} at ${hexPa(e.entryAddr)} = ${hex64(e.entry)} (${entryFlags(e.entry, e.level)})${target}${note ? `: ${note}` : ''}`;
 }
 
 /** The strace line: the event's text, with " = ret" when the renderer left it out. */

@@ -3,6 +3,7 @@
 # Run:
 #   pagewalk run userland/examples/02-zero-page.s
 #   pagewalk trace --only faults userland/examples/02-zero-page.s
+#   pagewalk step userland/examples/02-zero-page.s < userland/examples/02-zero-page.cmds
 #
 # Look for: the first read of a never-written anonymous page takes one minor
 # fault and maps the shared zero page read-only ("zero-page" in the trace):
@@ -11,6 +12,9 @@
 # fresh zeroed frame of the process ("cow-zero" in the trace: a copy-on-write
 # fault whose source is the zero page), the RSS grows by 4 kB and the minor
 # faults reach 2, as on Linux.  Further reads and writes do not fault.
+# In the stepper, the page-table path of the page shows the three states: no
+# entry, a read-only entry for the zero page's frame, a writable dirty entry
+# for the process's own frame.
 
         .rodata
 ro_start:
@@ -32,6 +36,7 @@ _start: call  prefault
         la    r1, s_mmap
         call  puts
         call  report
+first_read:
         ld64  r10, [r12]              # first access: a read
         la    r1, s_read
         call  puts
@@ -41,6 +46,7 @@ _start: call  prefault
         call  puts
         call  report
         li    r1, 7
+first_write:
         st64  [r12], r1               # first write
         la    r1, s_write
         call  puts

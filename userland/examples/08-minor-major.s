@@ -6,10 +6,11 @@
 #
 # Look for: --file copies the host file into the machine's disk; it is not in
 # the page cache yet ("cold").  Reading the 16 pages of a first mapping takes
-# major faults: the fault has to wait for the device ("major" in the trace,
-# with its cycles).  A second mapping of the same file finds every page in the
-# page cache: its faults are all minor ("page-cache-hit"), major faults +0,
-# and with fault-around one fault maps up to 16 cached pages at once.
+# one major fault: it waits for the device ("major" in the trace) while the
+# kernel reads the page, and the rest of the file by readahead, into the page
+# cache.  The next fault is minor ("page-cache-hit") and fault-around maps the
+# remaining cached pages with it.  A second mapping of the same file finds
+# every page cached: minor faults only, major faults +0.
 
         .equ  LEN, 16*PAGE_SIZE
         .rodata

@@ -5,11 +5,13 @@
 #   pagewalk run userland/examples/11-mlock-brk-proc.s
 #
 # Look for: brk(0) returns the initial program break; growing it by 12 KiB
-# creates the [heap] VMA, which /proc/self/maps lists right after the
-# program's bss.  mmap of 4 pages costs no fault; mlock of them faults all 4
-# in inside the system call (minor faults +4, RSS +16 kB, before any access),
-# /proc/self/status shows VmLck: 16 kB, and the smaps entry of the region
-# shows Locked: 16 kB and the "lo" VmFlag.  munlock sets VmLck back to 0.
+# creates the [heap], which /proc/self/maps lists right after the program's
+# .bss (here merged with it into one VMA: adjacent anonymous VMAs with the
+# same flags merge, as on Linux).  mmap of 4 pages costs no fault; mlock of
+# them faults all 4 in inside the system call (minor faults +4, RSS +16 kB,
+# before any access), /proc/self/status shows VmLck: 16 kB, and the smaps
+# entry of the region shows Locked: 16 kB and the "lo" VmFlag.  munlock sets
+# VmLck back to 0.
 
         .rodata
 ro_start:

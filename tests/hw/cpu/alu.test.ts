@@ -56,15 +56,23 @@ describe('ALU instructions match 64-bit wrap-around reference semantics', () => 
   b.mapRange(CODE, 4096n, { exec: true });
   b.setupStack();
 
+  /** rd after executing the instruction, on the fast path and (checked equal) cycle by cycle. */
   function exec(m: string, rd: number, rs: number, rt: number, imm: number, vals: bigint[]): bigint {
     const info = ALU_OPS.find((o) => o.mnemonic === m)!;
     b.poke(CODE, encode([[info.op, rd, rs, rt, imm]]));
-    for (let r = 0; r < 16; r++) b.setReg(r, vals[r]);
-    b.setPc(CODE);
-    const ret = b.cpu.stepInstruction();
-    expect(ret).toBe(EXIT_NONE);
-    expect(b.pc).toBe(CODE + 8n);
-    return b.reg(rd);
+    const results: bigint[] = [];
+    for (const stepped of [false, true]) {
+      for (let r = 0; r < 16; r++) b.setReg(r, vals[r]);
+      b.setPc(CODE);
+      if (stepped) {
+        do expect(b.cpu.stepCycle()).toBe(EXIT_NONE);
+        while (!b.cpu.atBoundary);
+      } else expect(b.cpu.stepInstruction()).toBe(EXIT_NONE);
+      expect(b.pc).toBe(CODE + 8n);
+      results.push(b.reg(rd));
+    }
+    expect(results[1]).toBe(results[0]);
+    return results[0];
   }
 
   for (const info of ALU_OPS) {

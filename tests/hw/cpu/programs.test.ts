@@ -19,23 +19,31 @@ function bare(code: (Insn | string)[], opts: ConstructorParameters<typeof Bare>[
 const exit = (reg: number): (Insn | string)[] => [['mov', 1, reg], ['li', 0, 0, 0, 60], ['syscall']];
 
 describe('programs', () => {
-  it('a loop summing an array of 300 qwords (three data pages) exits with the sum', () => {
+  it('a loop summing an array of 1500 qwords (three data pages) exits with the sum', () => {
     const b = bare([
-      ['li', 1, 0, 0, Number(DATA)], ['li', 2, 0, 0, 300], ['li', 3, 0, 0, 0],
+      ['li', 1, 0, 0, Number(DATA)], ['li', 2, 0, 0, 1500], ['li', 3, 0, 0, 0],
       'loop', ['ld64', 4, 1, 0, 0], ['add', 3, 3, 4], ['addi', 1, 1, 0, 8], ['addi', 2, 2, 0, -1], ['bnez', 0, 2, 0, 'loop'],
       ...exit(3),
     ]);
-    b.mapRange(DATA, 300n * 8n, { write: true });
+    b.mapRange(DATA, 1500n * 8n, { write: true });
     let sum = 0n;
-    for (let i = 0n; i < 300n; i++) {
+    for (let i = 0n; i < 1500n; i++) {
       const v = i * 0x123456789n + (i << 40n);
       b.poke64(DATA + i * 8n, v);
       sum += v;
     }
     const r = b.run();
     expect(r).toEqual({ kind: 'exit', code: BigInt.asUintN(64, sum), stdout: '' });
-    expect(b.cpu.counters.loads).toBe(300);
-    expect(b.cpu.counters.instructions).toBe(3 + 300 * 5 + 3);
+    const st = b.cpu.stats();
+    expect(st.loads).toBe(1500);
+    expect(st.instructions).toBe(3 + 1500 * 5 + 3);
+    expect(st.fetches).toBe(st.instructions);
+    expect(st.cycles).toBe(b.m.clock.now);
+    // Every fetch is an iTLB access; the code page misses once. 1500 loads touch 3 data pages (one miss each).
+    expect(st.tlb.l1i.hits + st.tlb.l1i.misses).toBe(st.fetches);
+    expect(st.tlb.l1i.misses).toBe(1);
+    expect(st.tlb.l1d).toEqual({ hits: 1497, misses: 3 });
+    expect(st.walks).toBe(4);
   });
 
   it('recursion 3000 deep uses six stack pages and unwinds sp exactly', () => {

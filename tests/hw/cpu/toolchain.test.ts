@@ -65,6 +65,31 @@ msg:    .ascii "hello, world\\n"
     expect(r).toEqual({ kind: 'exit', code: 3n, stdout: 'hello, world\n' });
   });
 
+  it('argc/argv at program start: a program prints argv[1] (strlen loop, write)', () => {
+    const { elf } = assemble(`
+        .text
+_start: ld64  r2, [r2+8]        # argv[1]
+        li    r3, 0
+len:    add   r4, r2, r3
+        ld8   r4, [r4]
+        beqz  r4, done
+        addi  r3, r3, 1
+        b     len
+done:   li    r0, SYS_write
+        li    r1, 1
+        syscall
+        li    r0, SYS_exit_group
+        mov   r1, r15
+        andi  r1, r1, 15
+        syscall
+`, 'argv.s');
+    const b = new Bare();
+    b.loadElf(elf, 'argv.s');
+    b.setupStack(0x7ffffffff000n, 2, ['prog', 'hello argv', 'x']);
+    expect(b.reg(1)).toBe(3n);
+    expect(b.run()).toEqual({ kind: 'exit', code: 0n, stdout: 'hello argv' });
+  });
+
   it('bss is zero and writable; a loop sums .data into it', () => {
     const { r } = run(`
         .text
