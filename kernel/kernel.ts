@@ -15,7 +15,7 @@ import { SigHand, Task } from './task.ts';
 import { SysArgs } from './syscalls/args.ts';
 import { SYSCALL_TABLE, type SyscallResult } from './syscalls/table.ts';
 import { renderSyscall, signalName, SYSCALL_NAMES, type StraceData } from './strace.ts';
-import { accessOk, copyFromUser, copyToUser, strncpyFromUser, type UaccessEnv } from './uaccess.ts';
+import { accessOk, copyFromUser, copyToUser, strncpyFromUser, TASK_SIZE_MAX, type UaccessEnv } from './uaccess.ts';
 import { defaultAction, exitStatus, signaledStatus } from './signal-defs.ts';
 import { buildSigframe, sigframeAddress } from './signal-frame.ts';
 import { MmGlue } from './mm-glue.ts';
@@ -332,18 +332,24 @@ export class Kernel implements UaccessEnv {
   private doException(t: Task): void {
     const e = this.cpu.exc;
     this.mmg.kmm.charge(COST_EXCEPTION);
-    const pc = e.pcHi * 0x100000000 + e.pcLo;
+    const pc = (BigInt(e.pcHi) << 32n) | BigInt(e.pcLo);
     switch (e.vector) {
       case VEC_PF: {
         this.stats.pageFaults++;
-        const la = e.cr2Hi * 0x100000000 + e.cr2Lo;
-        const sig = this.mmg.fault(t, la, e.errorCode, true);
-        if (sig !== null) this.forceSig(t, sig.sig, sig.code, BigInt(la));
+        const cr2 = (BigInt(e.cr2Hi) << 32n) | BigInt(e.cr2Lo);
+        // fault_in_kernel_space(): at or above TASK_SIZE_MAX a user-mode fault is bad_area_nosemaphore(),
+        // SEGV_MAPERR, without asking the mm.
+        if (e.cr2Hi >= 0x8000 || e.cr2Hi * 0x100000000 + e.cr2Lo >= TASK_SIZE_MAX) {
+          this.mmg.traceKernelSpaceFault(t, cr2, e.errorCode);
+          return this.forceSig(t, SIG.SIGSEGV, SI_CODES.SEGV_MAPERR, cr2);
+        }
+        const sig = this.mmg.fault(t, e.cr2Hi * 0x100000000 + e.cr2Lo, e.errorCode, true);
+        if (sig !== null) this.forceSig(t, sig.sig, sig.code, cr2);
         return;
       }
-      case VEC_DE: return this.forceSig(t, SIG.SIGFPE, SI_CODES.FPE_INTDIV, BigInt(pc));
-      case VEC_BP: return this.forceSig(t, SIG.SIGTRAP, SI_CODES.TRAP_BRKPT, BigInt(pc));
-      case VEC_UD: return this.forceSig(t, SIG.SIGILL, SI_CODES.ILL_ILLOPC, BigInt(pc));
+      case VEC_DE: return this.forceSig(t, SIG.SIGFPE, SI_CODES.FPE_INTDIV, pc);
+      case VEC_BP: return this.forceSig(t, SIG.SIGTRAP, SI_CODES.TRAP_BRKPT, pc);
+      case VEC_UD: return this.forceSig(t, SIG.SIGILL, SI_CODES.ILL_ILLOPC, pc);
       // do_general_protection(): SIGSEGV, SI_KERNEL, address 0.
       case VEC_GP: return this.forceSig(t, SIG.SIGSEGV, SI_CODES.SI_KERNEL, 0n);
       case VEC_AC: return this.forceSig(t, SIG.SIGBUS, SI_CODES.BUS_ADRALN, (BigInt(e.cr2Hi) << 32n) | BigInt(e.cr2Lo));

@@ -75,6 +75,17 @@ export class MmGlue {
     return { sig, code: info.siCode };
   }
 
+  /** The 'page-fault' trace event of a user access to the kernel half (never reaches the mm). */
+  traceKernelSpaceFault(t: Task, la: bigint, errorCode: number): void {
+    const tr = this.k.tracer;
+    if (tr === null) return;
+    const cpu = this.k.cpu;
+    tr.event({
+      kind: 'page-fault', cycle: this.k.clock.now, pid: t.pid, la, errorCode: errorCode | PFEC_U,
+      pc: (BigInt(cpu.pcHi) << 32n) | BigInt(cpu.pcLo), decision: 'sigsegv-maperr', detail: 'user access to kernel space',
+    });
+  }
+
   exec(t: Task, path: string, argv: string[]): string | null {
     return loadElfBinary(this.k, this, t, path, argv);
   }

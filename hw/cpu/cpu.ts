@@ -38,6 +38,7 @@ const OP_INLINE = new Uint8Array(256);
 for (const op of [0x01, 0x02, 0x06, 0x07, 0x08, 0x0c, 0x0d, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x40, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x61])
   OP_INLINE[op] = 1;
 const FRAME = 4096;
+const DC_SIZE = 64;
 
 // Instruction words are read as little-endian int32 pairs through a view of the frame's bytes.
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('pagewalk: the T64 core needs a little-endian host');
@@ -120,12 +121,12 @@ export class Cpu {
   private fBase = -1;
   private fWords: Int32Array = new Int32Array(1024);
   private fGen = -1;
-  private rBase = -1;
-  private rFrame: Uint8Array;
-  private rGen = -1;
-  private wBase = -1;
-  private wFrame: Uint8Array;
-  private wGen = -1;
+  // Data frames: a direct-mapped cache by physical frame number (DC_SIZE entries), emptied
+  // whenever phys.generation moves. dcReal = 1 where the frame has backing memory (writable in place).
+  private readonly dcBase = new Float64Array(DC_SIZE).fill(-1);
+  private readonly dcFrame: Uint8Array[] = new Array<Uint8Array>(DC_SIZE).fill(new Uint8Array(0));
+  private readonly dcReal = new Uint8Array(DC_SIZE);
+  private dcGen = -1;
   // Loaded value of the last `load`.
   private ldLo = 0;
   private ldHi = 0;
@@ -165,9 +166,6 @@ export class Cpu {
   constructor(readonly mmu: Mmu, readonly clock: Clock, config: Partial<CpuConfig> = {}) {
     this.phys = mmu.phys;
     this.dataLatency = config.dataLatency ?? 0;
-    const z = new Uint8Array(0);
-    this.rFrame = z;
-    this.wFrame = z;
   }
 
   /** A snapshot of the counters, the cycle count and the MMU's TLB and walk figures. */
@@ -179,6 +177,22 @@ export class Cpu {
       exceptions: c.exceptions, pageFaults: c.pageFaults, syscalls: c.syscalls, stallCycles: c.stallCycles,
       tlb: { l1i: hm(m.l1i), l1d: hm(m.l1d), l2: hm(m.l2) },
       walks: m.walks, walkRefs: m.walkRefs,
+    };
+  }
+
+  /**
+   * Where the cycle-stepped path is: between instructions, translating the fetch or the data
+   * access (the MMU's `state` has the details), stalled on data memory, or executing (the
+   * instruction commits at the end of its last cycle). `cyclesLeft` counts the stall / execute
+   * cycles still to come; `opcode` is the fetched instruction's (-1 before it is fetched).
+   */
+  get stage(): { stage: 'boundary' | 'fetch' | 'data' | 'stall' | 'execute'; cyclesLeft: number; opcode: number } {
+    const names = ['boundary', 'fetch', 'data', 'stall', 'execute'] as const;
+    const st = this.st;
+    return {
+      stage: names[st],
+      cyclesLeft: st === ST_STALL || st === ST_EXEC ? this.sLeft : 0,
+      opcode: st >= ST_MEM ? this.sW0 & 0xff : -1,
     };
   }
 
@@ -279,6 +293,7 @@ export class Cpu {
           return this.raiseMmu();
         }
         if (this.fetchCache) this.cacheFetchEntry(pcLo, pcHi, pa);
+        else this.iT = null;
         hot = this.iT !== null;
       }
       k.fetches++;
@@ -757,14 +772,7 @@ export class Cpu {
       this.loadSplit(pa, this.mmu.pa2, first, size);
       return;
     }
-    const base = pa - o;
-    const gen = this.phys.generation;
-    if (base !== this.rBase || gen !== this.rGen) {
-      this.rFrame = this.phys.frameForRead(base / FRAME);
-      this.rBase = base;
-      this.rGen = gen;
-    }
-    const f = this.rFrame;
+    const f = this.dataFrame(pa - o, false);
     switch (size) {
       case 1: this.ldLo = f[o]; this.ldHi = 0; break;
       case 2: this.ldLo = f[o] | (f[o + 1] << 8); this.ldHi = 0; break;
@@ -773,6 +781,28 @@ export class Cpu {
         this.ldLo = (f[o] | (f[o + 1] << 8) | (f[o + 2] << 16) | (f[o + 3] << 24)) >>> 0;
         this.ldHi = (f[o + 4] | (f[o + 5] << 8) | (f[o + 6] << 16) | (f[o + 7] << 24)) >>> 0;
     }
+  }
+
+  /** The bytes of the frame at physical address `base` (for a write: allocated if never written). */
+  private dataFrame(base: number, write: boolean): Uint8Array {
+    const phys = this.phys;
+    if (phys.generation !== this.dcGen) {
+      this.dcBase.fill(-1);
+      this.dcGen = phys.generation;
+    }
+    const pfn = base / FRAME;
+    const idx = pfn & (DC_SIZE - 1);
+    if (this.dcBase[idx] === base && (!write || this.dcReal[idx] === 1)) return this.dcFrame[idx];
+    let f = phys.frame(pfn);
+    if (f === undefined && write) {
+      f = phys.frameForWrite(pfn); // allocates: the generation moves, every cached frame stays valid
+      this.dcGen = phys.generation;
+    }
+    this.dcReal[idx] = f === undefined ? 0 : 1;
+    if (f === undefined) f = phys.frameForRead(pfn);
+    this.dcBase[idx] = base;
+    this.dcFrame[idx] = f;
+    return f;
   }
 
   private loadSplit(pa: number, pa2: number, first: number, size: number): void {
@@ -798,13 +828,7 @@ export class Cpu {
       }
       return;
     }
-    const base = pa - o;
-    if (base !== this.wBase || this.phys.generation !== this.wGen) {
-      this.wFrame = this.phys.frameForWrite(base / FRAME); // may allocate: bumps the generation
-      this.wBase = base;
-      this.wGen = this.phys.generation;
-    }
-    const f = this.wFrame;
+    const f = this.dataFrame(pa - o, true);
     f[o] = lo;
     if (size === 1) return;
     f[o + 1] = lo >>> 8;

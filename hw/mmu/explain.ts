@@ -185,9 +185,11 @@ export function explainTranslation(mmu: Mmu, laLo: number, laHi: number, access:
       const s = seg;
       if (s.phase === 'l1-tlb' || s.phase === 'l2-tlb') {
         const hit = !(s.phase === 'l1-tlb' ? nextPhase === 'l2-tlb' : nextPhase === 'walk' && nextPiece === s.piece);
+        const dirtyWalk = hit && nextPhase === 'walk' && nextPiece === s.piece;
         steps.push({
           kind: 'tlb', piece: s.piece, structure: s.phase === 'l1-tlb' ? dtlb : 'STLB', hit, cycles: s.cycles,
-          text: `${s.phase === 'l1-tlb' ? dtlb : 'STLB'} lookup: ${hit ? 'hit' : 'miss'}`,
+          text: `${s.phase === 'l1-tlb' ? dtlb : 'STLB'} lookup: ${hit ? 'hit' : 'miss'}` +
+            (dirtyWalk ? ' (the entry has D=0: a write walks again to set the dirty flag, SDM 4.8)' : ''),
         });
       }
       // Walk events emitted during this segment.

@@ -254,6 +254,7 @@ export class Mmu {
           const pa = t.base[i] + (laLo & 0xfff);
           this.result = pa;
           this.faultVector = 0;
+          this.faultErrorCode = 0;
           this.pa2 = -1;
           this.split = size;
           this.found = FOUND_L1;
@@ -282,16 +283,15 @@ export class Mmu {
     const w = this.walkers[this.piece];
     const r = this.regs;
     const lat = this.walkLat;
-    const clock = this.clock;
-    let st = WALK_RUNNING;
-    let refs = 0;
-    for (;;) {
-      clock.now += this.left;
+    let cycles = this.left;
+    let st = w.step(r);
+    let refs = 1;
+    while (st === WALK_RUNNING) {
+      cycles += lat[w.level];
       st = w.step(r);
       refs++;
-      if (st !== WALK_RUNNING) break;
-      this.left = lat[w.level];
     }
+    this.clock.now += cycles;
     this.left = 0;
     this.walkRefs += refs;
     this.walkDone(w, st);

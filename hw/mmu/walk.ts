@@ -5,7 +5,7 @@
 // on each present non-leaf entry (and on a PDPTE, leaf or not) as the walk passes it.
 import type { PhysMem } from '../mem/phys-mem.ts';
 import { FrameCache } from './frame-cache.ts';
-import { PTE_A, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask, pteAddr } from '../pte.ts';
+import { PTE_A, PTE_ADDR_MASK_LO, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask, pteAddr } from '../pte.ts';
 import { ACC_WRITE, accessErrorBits, rightsFault } from './access.ts';
 import { CR4_PGE, EFER_NXE, PFEC_P, PFEC_RSVD, type MmuRegs } from './regs.ts';
 import { ATTR_D, ATTR_G, ATTR_PK_SHIFT, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD } from './tlb.ts';
@@ -109,17 +109,16 @@ export class Walker {
     // 4.5: bits 51:MAXPHYADDR, XD with NXE = 0, and PS in a PML5E / PML4E are reserved.
     if ((hi & this.rsvdHi) !== 0 || (level >= 4 && (lo & PTE_PS) !== 0))
       return this.fault(WF_RESERVED, PFEC_RSVD | PFEC_P | accessErrorBits(this.access, r));
-    // Eager (QEMU): a PDPTE gets A here whether it maps a 1 GiB page or a page directory.
-    if (this.eager && level === 3) this.setA(level, addr, lo);
     const leaf = level === 1 || (level <= 3 && (lo & PTE_PS) !== 0);
-    if (!leaf && this.eager && level !== 3) this.setA(level, addr, lo);
+    // Eager (QEMU): A on each non-leaf entry passed, and on a PDPTE whether it maps a 1 GiB page or not.
+    if (this.eager && (lo & PTE_A) === 0 && (!leaf || level === 3)) this.setA(level, addr, lo);
     // Combine rights: R/W and U/S by AND, XD by OR (4.6).
     let attr = this.attr & ((lo & (PTE_RW | PTE_US)) | ~(ATTR_RW | ATTR_US));
     if ((hi & 0x80000000) !== 0) attr |= ATTR_XD;
     this.attr = attr;
     this.attrAt[level] = attr;
     if (!leaf) {
-      this.table = pteAddr(lo, hi);
+      this.table = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
       this.level = level - 1;
       return WALK_RUNNING;
     }
@@ -148,10 +147,8 @@ export class Walker {
   }
 
   private setA(level: number, addr: number, lo: number): void {
-    if ((lo & PTE_A) === 0) {
-      this.phys.write32(addr, (lo | PTE_A) >>> 0);
-      this.setEarly |= 1 << level;
-    }
+    this.phys.write32(addr, (lo | PTE_A) >>> 0);
+    this.setEarly |= 1 << level;
   }
 
   /** 4.8: sets A in every entry the successful walk used, and D in the leaf for a write. */
@@ -167,6 +164,3 @@ export class Walker {
     if (this.access === ACC_WRITE) this.attr |= ATTR_D;
   }
 }
-
-/** A leaf's dirty flag as cached (ATTR_D). */
-export const leafDirty = (attr: number): boolean => (attr & ATTR_D) !== 0;

@@ -227,9 +227,9 @@ export class AddressSpace {
       for (const pgoff of [...this.disk.keys()]) if (pgoff >= first) this.disk.delete(pgoff);
       if (newSize % PAGE !== 0) this.zeroTail(Math.floor(newSize / PAGE), newSize % PAGE);
       this.unmapMappingRange(first, Infinity, true);
-    } else if (newSize > old && old % PAGE !== 0) {
-      this.zeroTail(Math.floor(old / PAGE), old % PAGE);
     }
+    // Growing: with 4 KiB blocks pagecache_isize_extended() returns early, so bytes stored past
+    // the old EOF through a mapping stay in the cached page (writeback zeroes them, see below).
     this.size = newSize;
   }
 
@@ -290,6 +290,11 @@ export class AddressSpace {
       });
       if (!dirty) continue;
       fr.flags[pfn] &= ~PG_DIRTY;
+      // ext4_bio_write_folio(): the page straddling i_size is zeroed past EOF on every writeback
+      if (pgoff === Math.floor(this.size / PAGE) && this.size % PAGE !== 0) {
+        const f = this.kmm.phys.frame(pfn);
+        if (f !== undefined) f.fill(0, this.size % PAGE);
+      }
       const copy = new Uint8Array(PAGE);
       copy.set(this.kmm.phys.frameForRead(pfn));
       if (copy.some((b) => b !== 0)) this.disk.set(pgoff, copy);

@@ -289,7 +289,7 @@ export function mmapRegion(kmm: KernelMm, mm: Mm, file: VmFile | null, addr: num
   let vma: Vma | null = null;
   if (mapFile === file) vma = mergeNewRange(kmm, mm, addr, end, vmFlags, file, pgoff);
   if (vma === null) {
-    if (mm.mapCount >= kmm.maxMapCount) return -ERRNO.ENOMEM;
+    // (the only map_count check is do_mmap's "map_count > max_map_count")
     vma = new Vma(mm, addr, end, vmFlags, pgoff, mapFile);
     linkVma(mm, vma);
   }
@@ -375,6 +375,8 @@ export function doBrk(kmm: KernelMm, mm: Mm, brk: number, acct: FaultAcct): numb
     }
     return brk;
   }
+  // check_brk_limits(): get_unmapped_area(MAP_FIXED) of the growth must succeed
+  if (newbrk > TASK_SIZE) return origbrk;
   // Check against existing mmap mappings (and a grows-down VMA's guard gap).
   const next = mm.vmas.findIntersection(oldbrk, newbrk + PAGE_SIZE + kmm.stackGuardGap);
   if (next !== null && newbrk + PAGE_SIZE > vmStartGap(next, kmm.stackGuardGap)) return origbrk;
@@ -395,7 +397,7 @@ export function doBrkFlags(kmm: KernelMm, mm: Mm, vma: Vma | null, addr: number,
   if (!mayExpandVm(mm, flags, npages)) return -ERRNO.ENOMEM;
   if (mm.mapCount > kmm.maxMapCount) return -ERRNO.ENOMEM;
   let target: Vma | null = null;
-  if (vma !== null && vma.end === addr && vma.file === null && vma.special === null && !vma.anonForked &&
+  if (vma !== null && vma.end === addr && vma.file === null && vma.special === null &&
     ((vma.flags ^ flags) & ~VM_SOFTDIRTY) === 0 && vma.pgoff + vma.pages === addr / PAGE_SIZE) {
     vma.end = addr + len;
     mm.vmas.updateBounds(vma);

@@ -159,7 +159,7 @@ function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: numbe
   let newPgoff = vma.pgoff + (oldAddr - vma.start) / PAGE_SIZE;
   if (vma.isAnonymous() && vma.anonVma === null) newPgoff = newAddr / PAGE_SIZE;
   // copy_vma()
-  let nv: Vma | null = mergeNewRange(kmm, mm, newAddr, newAddr + newLen, vma.flags, vma.file, newPgoff, vma.anonVma);
+  let nv: Vma | null = mergeNewRange(kmm, mm, newAddr, newAddr + newLen, vma.flags, vma.file, newPgoff, vma.anonVma, vma);
   if (nv === null) {
     nv = dupVma(vma);
     nv.start = newAddr;

@@ -8,6 +8,9 @@ import { COST_INVLPG as COST_INVLPG_ } from '../cost.ts';
 const CR3_HI_NOFLUSH = CR3_HI_NOFLUSH_;
 const COST_INVLPG = COST_INVLPG_;
 
+/** Per KernelMm and CPU: which mm last ran with each PCID (cpu_tlbstate.ctxs). */
+const pcidOwners = new WeakMap<KernelMm, Map<number, Mm>[]>();
+
 /** tlb_single_page_flush_ceiling: above this many pages a range flush reloads CR3. */
 export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
 
@@ -56,7 +59,16 @@ function loadCr3(kmm: KernelMm, cpu: number, mm: Mm, noflush: boolean): void {
  */
 export function switchMm(kmm: KernelMm, cpu: number, next: Mm): void {
   const bit = 1 << cpu;
-  const stale = (next.staleCpus & bit) !== 0;
+  // choose_new_asid(): a PCID last used on this CPU by another mm holds that mm's entries
+  let owners = pcidOwners.get(kmm);
+  if (owners === undefined) {
+    owners = [];
+    pcidOwners.set(kmm, owners);
+  }
+  let mine = owners[cpu];
+  if (mine === undefined) mine = owners[cpu] = new Map<number, Mm>();
+  const stale = (next.staleCpus & bit) !== 0 || mine.get(next.pcid) !== next;
+  mine.set(next.pcid, next);
   next.staleCpus &= ~bit;
   kmm.cpuMm[cpu] = next;
   if (kmm.mmus[cpu] !== undefined) loadCr3(kmm, cpu, next, !stale);

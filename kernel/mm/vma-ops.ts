@@ -59,26 +59,40 @@ function isMergeableVma(v: Vma, flags: number, file: VmFile | null, special: str
   return ((v.flags ^ flags) & ~VM_IGNORE_MERGE) === 0 && v.file === file && v.special === special;
 }
 
-/** is_mergeable_anon_vma(): at most one side has an anon_vma (and it was not inherited by fork), or both share it. */
-function isMergeableAnonVma(a: AnonVma | null, b: AnonVma | null, other: Vma | null): boolean {
-  if (a === null || b === null) return other === null || !other.anonForked;
-  return a === b;
+/**
+ * is_mergeable_anon_vma() (6.x): merging `src` (anon_vma srcAnon; srcVma its VMA, null for a new
+ * range) into `tgt`. tgt's anon_vma can always be taken over (case 2); src's is duplicated into an
+ * anon_vma-less tgt unless src was inherited from a parent by fork (case 1); otherwise they must be equal.
+ */
+function isMergeableAnonVma(tgtAnon: AnonVma | null, srcAnon: AnonVma | null, srcVma: Vma | null): boolean {
+  if (tgtAnon === null && srcAnon !== null) return srcVma === null || !srcVma.anonForked;
+  if (tgtAnon !== null && srcAnon === null) return true;
+  return tgtAnon === srcAnon;
+}
+
+/** are_anon_vmas_compatible(prev, next) for a merge of both neighbours. */
+function anonVmasCompatible(a: Vma, b: Vma): boolean {
+  if (a.anonVma === null || b.anonVma === null) {
+    const holder = a.anonVma !== null ? a : b.anonVma !== null ? b : null;
+    return holder === null || !holder.anonForked;
+  }
+  return a.anonVma === b.anonVma;
 }
 
 /**
  * vma_merge_new_range(): a new range [start, end) with `flags`/`file`/`pgoff` merges into prev
  * and/or next where Linux would. Returns the VMA that now covers the range, or null.
  */
-export function mergeNewRange(kmm: KernelMm, mm: Mm, start: number, end: number, flags: number, file: VmFile | null, pgoff: number, anon: AnonVma | null = null): Vma | null {
+export function mergeNewRange(kmm: KernelMm, mm: Mm, start: number, end: number, flags: number, file: VmFile | null, pgoff: number, anon: AnonVma | null = null, copiedFrom: Vma | null = null): Vma | null {
   if ((flags & VM_SPECIAL) !== 0) return null;
   const next = mm.vmas.find(start);
   const prev = next === null ? mm.vmas.last : next.prev;
   const pglen = (end - start) / PAGE_SIZE;
   const canPrev = prev !== null && prev.end === start && isMergeableVma(prev, flags, file, null) &&
-    isMergeableAnonVma(prev.anonVma, anon, prev) && prev.pgoff + prev.pages === pgoff;
+    isMergeableAnonVma(prev.anonVma, anon, copiedFrom) && prev.pgoff + prev.pages === pgoff;
   const canNext = next !== null && next.start === end && isMergeableVma(next, flags, file, null) &&
-    isMergeableAnonVma(anon, next.anonVma, next) && next.pgoff === pgoff + pglen;
-  if (canPrev && canNext && isMergeableAnonVma(prev!.anonVma, next!.anonVma, null)) {
+    isMergeableAnonVma(next.anonVma, anon, copiedFrom) && next.pgoff === pgoff + pglen;
+  if (canPrev && canNext && anonVmasCompatible(prev!, next!)) {
     const nend = next!.end;
     if (prev!.anonVma === null) prev!.anonVma = next!.anonVma ?? anon;
     unlinkVma(mm, next!);
@@ -118,11 +132,10 @@ export function vmaModifyFlags(kmm: KernelMm, vma: Vma, start: number, end: numb
   const rightSide = end === vma.end;
   if ((flags & VM_SPECIAL) === 0 && vma.special === null) {
     const canPrev = leftSide && prev !== null && prev.end === start && isMergeableVma(prev, flags, vma.file, null) &&
-      isMergeableAnonVma(prev.anonVma, vma.anonVma, prev) && prev.pgoff + prev.pages === pgoffStart;
+      isMergeableAnonVma(prev.anonVma, vma.anonVma, vma) && prev.pgoff + prev.pages === pgoffStart;
     const canNext = rightSide && next !== null && next.start === end && isMergeableVma(next, flags, vma.file, null) &&
-      isMergeableAnonVma(vma.anonVma, next.anonVma, next) && next.pgoff === pgoffEnd;
-    if (canPrev && canNext && isMergeableAnonVma(prev!.anonVma, next!.anonVma, null) &&
-      (prev!.anonVma === null || vma.anonVma === null || prev!.anonVma === vma.anonVma)) {
+      isMergeableAnonVma(next.anonVma, vma.anonVma, vma) && next.pgoff === pgoffEnd;
+    if (canPrev && canNext && anonVmasCompatible(prev!, next!)) {
       const anon = prev!.anonVma ?? vma.anonVma ?? next!.anonVma;
       const nend = next!.end;
       unlinkVma(mm, vma);

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { Bare, PAGE, type Insn } from './bare.ts';
 import { EXIT_BUDGET, EXIT_NONE, EXIT_SYSCALL, VEC_PF } from '../../hw/cpu/cpu.ts';
 
-export const CODE = 0x400000n;
+/** Programs start 32 instructions before a page boundary, so longer ones run on into a second code page. */
+export const CODE = 0x400000n + 4096n - 256n;
 export const DATA = 0x600000n; // 4 pages: 0-1 rw, 2 read-only, 3 unmapped until a fault maps it
 const STACK_TOP = 0x7ffffffff000n;
 
@@ -37,7 +38,7 @@ function insnArb(): fc.Arbitrary<(i: number, n: number) => Insn> {
   );
 }
 
-export const programArb = fc.array(insnArb(), { minLength: 1, maxLength: 60 }).map((fs) => fs.map((f, i) => f(i, fs.length)));
+export const programArb = fc.array(insnArb(), { minLength: 1, maxLength: 60, size: 'max' }).map((fs) => fs.map((f, i) => f(i, fs.length)));
 
 export interface Snapshot {
   log: string[];
@@ -50,14 +51,18 @@ export interface Snapshot {
   tables: string[];
 }
 
-export function machine(program: Insn[], seedRegs: bigint[], fetchCache = true): Bare {
-  const b = new Bare({ machine: { mmu: { dtlb: [{ name: 'd', pageSizes: ['4K'], entries: 4, ways: 2, replacement: 'lru' }] } } });
-  b.loadCode(CODE, [...program, ['li', 0, 0, 0, 60], ['syscall']]);
+export function machine(program: Insn[], seedRegs: bigint[], fetchCache = true, dataLatency = 0): Bare {
+  const b = new Bare({
+    machine: { cpu: { dataLatency }, mmu: { dtlb: [{ name: 'd', pageSizes: ['4K'], entries: 4, ways: 2, replacement: 'lru' }] } },
+  });
+  // The program body runs three times (r9 counts; random instructions use r0..r7 and r8 = DATA).
+  b.loadCode(CODE, [...program, ['addi', 9, 9, 0, -1], ['bnez', 0, 9, 0, -8 * (program.length + 1)], ['li', 0, 0, 0, 60], ['syscall']]);
   b.setupStack(STACK_TOP, 2);
   b.mapRange(DATA, 2n * PAGE, { write: true });
   b.map(DATA + 2n * PAGE, {});
   for (let r = 0; r < 8; r++) b.setReg(r, seedRegs[r]);
   b.setReg(8, DATA);
+  b.setReg(9, 3n);
   b.cpu.fetchCache = fetchCache;
   return b;
 }
@@ -84,7 +89,7 @@ function service(b: Bare, r: number, log: string[]): boolean {
   // Anything else: skip the faulting instruction (the kernel's signal handler might).
   if (e.pcHi === c.pcHi && e.pcLo === c.pcLo) b.setPc(b.pc + 8n);
   else b.setPc(BigInt(e.pcLo) | (BigInt(e.pcHi) << 32n));
-  if ((c.pcLo & 7) !== 0 || b.pc < CODE || b.pc >= CODE + PAGE) return false;
+  if ((c.pcLo & 7) !== 0 || b.pc < CODE || b.pc >= CODE + 2n * PAGE) return false;
   return true;
 }
 

@@ -188,6 +188,18 @@ _start: la    r1, _start
     expect(r.result.killMessage).toBe('pid 2 killed by SIGSEGV (SEGV_ACCERR at 0x0000000000400000)');
   });
 
+  it('a user access to the kernel half is SEGV_MAPERR at the exact 64-bit address', () => {
+    for (const addr of ['0xffff888000001000', '0xffffffffffffffea', '0x7ffffffff008']) {
+      const r = runAsm(`
+        .text
+        .globl _start
+_start: li    r1, ${addr}
+        ld8   r2, [r1]
+`);
+      expect(r.result.killMessage).toBe(`pid 2 killed by SIGSEGV (SEGV_MAPERR at 0x${BigInt(addr).toString(16).padStart(16, '0')})`);
+    }
+  });
+
   it('SIGILL, SIGTRAP and SIGBUS (misaligned jump) carry their si_code', () => {
     const ill = runAsm(`
         .text
@@ -253,6 +265,43 @@ _start: li    r0, SYS_getpid
     expect(r.result.exitCode).toBe(128 + 15);
     expect(r.result.status).toBe(15);
     expect(r.result.killMessage).toBe('pid 2 killed by SIGTERM (SI_USER)');
+  });
+});
+
+describe('scheduler', () => {
+  it('preempts a spinning child at the end of its time slice so the parent can SIGKILL it', () => {
+    const r = runAsm(`
+        .text
+        .globl _start
+_start: li    r0, SYS_fork
+        syscall
+        beqz  r0, spin
+        mov   r11, r0
+        li    r10, 20000
+loop:   addi  r10, r10, -1
+        bnez  r10, loop
+        li    r0, SYS_kill
+        mov   r1, r11
+        li    r2, SIGKILL
+        syscall
+        mov   r1, r0
+        call  out
+        li    r0, SYS_wait4
+        mov   r1, r11
+        la    r2, st
+        li    r3, 0
+        li    r4, 0
+        syscall
+        la    r2, st
+        ld32  r1, [r2]
+        call  out
+        call  exit0
+spin:   b     spin
+        .bss
+st:     .zero 8
+`, { timeSlice: 5000 });
+    expect(r.words).toEqual([0n, 9n]);
+    expect(r.result.kernel.stats.contextSwitches).toBeGreaterThanOrEqual(4);
   });
 });
 

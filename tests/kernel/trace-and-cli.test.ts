@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAsm } from './helpers.ts';
+import { bootProgram, runProgram } from '../../tools/runner/index.ts';
 import { main } from '../../tools/cli.ts';
 import type { CommandIO } from '../../tools/command.ts';
 
@@ -48,6 +49,23 @@ describe('trace events', () => {
     expect(r.events.some((e) => e.kind === 'process' && e.what === 'fork' && e.pid === 3)).toBe(true);
     expect(r.events.some((e) => e.kind === 'process' && e.what === 'killed' && e.pid === 3)).toBe(true);
     expect(r.events.some((e) => e.kind === 'signal' && e.sig === 11 && e.addr === 0x10n)).toBe(true);
+  });
+});
+
+describe('runner', () => {
+  it('bootProgram run in slices of cycles ends exactly like one runProgram', () => {
+    const src = prog + '\n        .text\nexit0:  li    r0, SYS_exit_group\n        li    r1, 0\n        syscall\n';
+    const whole = runProgram({ program: 'p.s', programText: src, aslr: 0 });
+    const b = bootProgram({ program: 'p.s', programText: src, aslr: 0 });
+    let reason = b.runUntil(0);
+    expect(reason).toBe('max-cycles');
+    let slices = 0;
+    for (let c = 10_000; reason === 'max-cycles'; c += 10_000, slices++) reason = b.runUntil(c);
+    const r = b.result(reason);
+    expect(slices).toBeGreaterThan(5);
+    expect(r.status).toBe(whole.status);
+    expect(r.stats.minorFaults).toBe(whole.stats.minorFaults);
+    expect(r.stats.syscalls).toBe(whole.stats.syscalls);
   });
 });
 

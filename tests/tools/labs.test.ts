@@ -266,6 +266,18 @@ describe('lab 10: stale translations (hardware layer alone)', () => {
   });
 });
 
+describe('lab 10 as a pagewalk explain scenario', () => {
+  it('the read after the unflushed PTE write uses frame A; after INVLPG, frame B', async () => {
+    const r = await cli(['explain', `${EX}/10-stale-tlb.json`]);
+    expect(r.status).toBe(0);
+    const steps = r.out.split(/\n(?=── step )/);
+    expect(steps[4]).toContain('L1 dTLB lookup: hit');
+    expect(steps[4]).toContain('→ physical address 0x200008');
+    expect(steps[6]).toContain('PTE   at 0x1003000 = 0x8000000000201007');
+    expect(steps[6]).toContain('→ physical address 0x201008');
+  });
+});
+
 describe('lab 11: mlock, brk and the [heap], /proc/self/maps and smaps', () => {
   it('brk creates [heap]; mlock faults the pages in inside the call; Locked and VmLck show it', async () => {
     const out = await run('11-mlock-brk-proc.s');

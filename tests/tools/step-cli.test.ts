@@ -108,9 +108,16 @@ describe('pagewalk step (scripted)', () => {
   it('reports a bad command as one error line, goes on, and exits 1', async () => {
     const r = await step(['bogus', 'x', 'stepi'].join('\n'));
     expect(r.status).toBe(1);
-    expect(r.out).toContain("error: unknown command 'bogus' (try 'help')");
-    expect(r.out).toContain('error: x: missing ADDR (usage: x ADDR [LEN])');
+    expect(r.out).toContain("error: <stdin>:1: unknown command 'bogus' (try 'help')");
+    expect(r.out).toContain('error: <stdin>:2: x: missing ADDR (usage: x ADDR [LEN])');
     expect(r.out).toContain('(pagewalk) stepi');
+  });
+  it('never runs past --max-cycles (an endless program cannot hang a script)', async () => {
+    const loop = join(dir, 'loop.s');
+    writeFileSync(loop, '        .text\n        .globl _start\n_start: b _start\n');
+    const r = await cli(['step', '--max-cycles', '400000', loop], { stdin: 'continue\nnext-fault\nstepi 3\n' });
+    expect(r.status).toBe(0);
+    expect(r.out.match(/=> stopped at the --max-cycles limit \(400,000 cycles\)/g)).toHaveLength(3);
   });
   it('reads the commands from -x FILE; usage errors exit 2', async () => {
     const f = join(dir, 'cmds.txt');

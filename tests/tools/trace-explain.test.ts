@@ -53,6 +53,9 @@ describe('run --explain-faults / --report', () => {
     // The read left a read-only entry in the dTLB: the write faults on it without a walk.
     expect(last2[1]).toContain("it hit in the L1 TLB, and the cached entry's rights forbid this access (no walk)");
     expect(last2[1]).toContain('after 1 cycle it raised #PF');
+    // What the decision changed in the page tables: the zero page read-only, then an own frame writable.
+    expect(last2[0]).toMatch(/after the kernel handled it:\n {4}pte\[0x[0-9a-f]{3}\] at 0x[0-9a-f]{13} = 0x8[0-9a-f]{15} \(P US A XD\) -> frame 0x[0-9a-f]{13} => pa 0x[0-9a-f]{13}$/m);
+    expect(last2[1]).toMatch(/after the kernel handled it:\n {4}pte\[0x[0-9a-f]{3}\] at 0x[0-9a-f]{13} = 0x8[0-9a-f]{15} \(P RW US A D XD\) -> frame/);
   });
   it('writes an HTML report with the floor plan, the VMAs, counters and faults by decision', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-report-'));

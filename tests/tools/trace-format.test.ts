@@ -4,6 +4,7 @@ import { dec, hex, hexLa, hexPa, num, paint, size, styleFor, table, toJson } fro
 import { parseOnly } from '../../tools/trace/categories.ts';
 import { ChromeTraceWriter, MACHINE_PID, WALKER_TID, processTrack } from '../../tools/trace/chrome.ts';
 import { entryFlags, levelIndex, pfErrorText } from '../../tools/trace/decode.ts';
+import { CauseTracker } from '../../tools/trace/causes.ts';
 import { FaultExplainer } from '../../tools/trace/explain-faults.ts';
 import { makeTraceSink, parseRange } from '../../tools/trace/sink.ts';
 import { formatEventText } from '../../tools/trace/text.ts';
@@ -183,5 +184,36 @@ describe('--explain-faults', () => {
     const x = new FaultExplainer((s) => (out += s));
     x.event(fault);
     expect(out).toContain('no walk was traced');
+  });
+});
+
+describe('why a TLB invalidation happened', () => {
+  const inv = (cycle: number, la?: bigint): TraceEvent => ({ kind: 'tlb-invalidate', cycle, cpu: 0, op: la === undefined ? 'mov-cr3' : 'invlpg', la, detail: '' });
+  const collect = (events: TraceEvent[]) => {
+    const out: string[] = [];
+    const t = new CauseTracker((e, cause) => out.push(`${e.kind}@${e.cycle}${cause ? ` <- ${cause}` : ''}`));
+    for (const e of events) t.event(e);
+    t.finish();
+    return out;
+  };
+  it('attributes invalidations to the system call that reports after them, keeping the order', () => {
+    const munmap: TraceEvent = { ...syscall, cycle: 20, nr: 11, name: 'munmap', text: 'munmap(0x1000, 4096) = 0', ret: 0n };
+    expect(collect([inv(10, 0x1000n), { ...translateMiss, cycle: 15, cpl: 0, fault: undefined, pa: 5 }, munmap])).toEqual([
+      'tlb-invalidate@10 <- munmap()', 'translate@15', 'syscall@20',
+    ]);
+  });
+  it('a page fault explains only the invalidation of its own page', () => {
+    const f = { ...fault, la: 0x7000n, cycle: 30 } as TraceEvent;
+    const exec: TraceEvent = { kind: 'process', cycle: 40, pid: 2, what: 'exec', detail: '' };
+    expect(collect([inv(10), inv(20, 0x7000n), f, exec])).toEqual([
+      'tlb-invalidate@10 <- exec', 'tlb-invalidate@20 <- page fault at 0x0000000000007000 (demand-zero)', 'page-fault@30', 'process@40',
+    ]);
+  });
+  it('a CR3 load right after a context switch is that switch; back in user mode the cause is unknown', () => {
+    const sw: TraceEvent = { kind: 'context-switch', cycle: 50, cpu: 0, fromPid: 2, toPid: 3, detail: '' };
+    const user = { ...translateMiss, cycle: 70, fault: undefined, pa: 5 } as TraceEvent;
+    expect(collect([sw, inv(50), inv(60, 0x1000n), user])).toEqual([
+      'context-switch@50', 'tlb-invalidate@50 <- context switch to pid 3', 'tlb-invalidate@60', 'translate@70',
+    ]);
   });
 });

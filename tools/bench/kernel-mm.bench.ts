@@ -23,7 +23,7 @@ function faultCase(): BenchCase {
   const { kmm, mm } = setup(256 * 1024 * 1024);
   const N = 1024;
   return {
-    name: 'demand-zero write faults (handleMmFault)',
+    name: 'demand-zero write faults (handleMmFault, + munmap)',
     unitsPerOp: N,
     unit: 'faults',
     target: 1_000_000,

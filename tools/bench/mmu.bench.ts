@@ -18,7 +18,7 @@ function machine(pages: number, config?: MmuConfigInput): Mmu {
   const mmu = new Mmu(phys, new Clock(), config);
   const b = new PageTableBuilder(phys, 4);
   for (let i = 0; i < pages; i++)
-    b.map(BASE + BigInt(i) * 0x1000n, 0x40000000 + i * 0x1000, '4K', BigInt(PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
+    b.map(BASE + BigInt(i) * 0x1000n, 0x2000000 + i * 0x1000, '4K', BigInt(PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
   const r = mmu.regs;
   r.cr0 = (CR0_PG | CR0_WP | 0x33) >>> 0;
   r.cr4 = CR4_PAE | CR4_PGE;

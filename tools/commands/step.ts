@@ -94,7 +94,7 @@ export const command: Command = {
       stderr: (b) => io.stderr(b),
       stdin: new Uint8Array(0), // standard input carries the commands
       onStart: (k) => {
-        const target = new KernelTarget(k, info.labels, info.symbols, info.sections);
+        const target = new KernelTarget(k, info.labels, info.symbols, info.sections, p.run.maxCycles);
         const session = new StepSession(target, { out: (s) => io.stdout(s), style, echo: !interactive });
         io.stdout(`pagewalk step: ${p.run.program} is loaded as pid ${target.currentPid()}; 'help' lists the commands\n`);
         session.where();
@@ -107,8 +107,9 @@ export const command: Command = {
             if (session.quit) break;
           }
         } else {
-          for (const l of script!) {
-            session.line(l);
+          const name = file ?? '<stdin>';
+          for (const [i, l] of script!.entries()) {
+            session.line(l, `${name}:${i + 1}`);
             if (session.quit) break;
           }
         }

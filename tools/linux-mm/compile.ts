@@ -142,7 +142,7 @@ function step(c: Ctx, w: string[]): void {
       L.push(...(file === undefined ? ['li    r5, -1'] : fdOf(c, file)).map((x) => '        ' + x));
       L.push(`        li    r6, ${off === undefined ? '0x0' : hex(num(c, off))}`, '        li    r0, 9', '        syscall');
       c.vars.add(name);
-      L.push(`        la    r9, v_${name}`, '        st64  [r9], r0', ...pRes(c, `MAP ${name} ${len} `));
+      L.push(`        la    r9, v_${name}`, '        st64  [r9], r0', ...pRes(c, `MAP ${name} ${hex(num(c, len))} `));
       return;
     }
     case 'remap': {
@@ -160,7 +160,7 @@ function step(c: Ctx, w: string[]): void {
       L.push(...newAddr, '        mov   r5, r1', ...addr(c, old), `        li    r2, ${hex(num(c, oldLen))}`, `        li    r3, ${hex(num(c, newLen))}`,
         `        li    r4, ${f}`, '        li    r0, 25', '        syscall');
       c.vars.add(name);
-      L.push(`        la    r9, v_${name}`, '        st64  [r9], r0', ...pRes(c, `REMAP ${name} ${newLen} `));
+      L.push(`        la    r9, v_${name}`, '        st64  [r9], r0', ...pRes(c, `REMAP ${name} ${hex(num(c, newLen))} `));
       return;
     }
     case 'unmap': case 'lock': case 'unlock': {

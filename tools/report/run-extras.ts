@@ -11,7 +11,12 @@ import { PagewalkError } from '../../hw/errors.ts';
 import type { CommandIO } from '../command.ts';
 import { styleFor } from '../format.ts';
 import { runProgram, type RunOptions, type RunResult } from '../runner/index.ts';
+import type { Kernel } from '../../kernel/kernel.ts';
+import { pageTablePath } from '../stepper/inspect.ts';
+import { walkStepText } from '../trace/text.ts';
 import { FaultExplainer } from '../trace/explain-faults.ts';
+import { hexPa } from '../format.ts';
+import { pml4Of } from './snapshot.ts';
 import { reportHtml } from './from-run.ts';
 import { observe } from './observe.ts';
 
@@ -52,9 +57,21 @@ export function extractRunExtras(argv: string[]): { argv: string[]; extras: RunE
 /** runProgram with the extras switched on (exactly runProgram when none is). */
 export function runWithExtras(options: RunOptions, extras: RunExtras, io: CommandIO): RunResult {
   if (!extras.explainFaults && extras.report === null) return runProgram(options);
-  const explainer = extras.explainFaults ? new FaultExplainer((s) => io.stderr(s), styleFor({ isTTY: io.isTTY, env: io.env })) : null;
+  let kernel: Kernel | null = null;
+  // The leaf entry that maps the address once the kernel is done (read without side effects).
+  const after = (pid: number, la: bigint): string[] => {
+    const t = kernel?.tasks.get(pid);
+    const root = t ? pml4Of(t) : undefined;
+    if (!kernel || root === undefined) return [];
+    const { steps, pa } = pageTablePath(kernel.phys, root, la);
+    const leaf = steps[steps.length - 1];
+    const text = walkStepText({ kind: 'walk-step', cycle: 0, cpu: 0, la, level: leaf.level, entryAddr: leaf.entryAddr, entry: leaf.entry, pscHit: false, note: '' });
+    return [text + (pa === null ? ' (the address is still not mapped)' : ` => pa ${hexPa(pa)}`)];
+  };
+  const explainer = extras.explainFaults ? new FaultExplainer((s) => io.stderr(s), styleFor({ isTTY: io.isTTY, env: io.env }), after) : null;
+  const userStart = options.onStart;
   const obs = observe({
-    run: options,
+    run: { ...options, onStart: (k) => { kernel = k; userStart?.(k); } },
     tracer: explainer,
     traceMmu: extras.explainFaults,
     countFaults: extras.report !== null,

@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { PagewalkError } from '../../hw/errors.ts';
 import type { TraceSink } from '../../hw/trace.ts';
 import { Kernel, type KernelOptions } from '../../kernel/kernel.ts';
+import type { Task } from '../../kernel/task.ts';
 import { signalName } from '../../kernel/strace.ts';
 import { assemble } from '../../userland/asm/index.ts';
+import { checkT64Executable, parseElf } from '../../kernel/uapi/elf.ts';
 import { collectStats, type RunStats } from './stats.ts';
 
 export interface RunOptions {
@@ -93,7 +95,11 @@ export function loadProgram(program: string, text?: string | Uint8Array): Uint8A
     }
   }
   const isElf = typeof data !== 'string' && data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
-  if (isElf) return data as Uint8Array;
+  if (isElf) {
+    // Validate here so that an error names the host file (binfmt_elf would name the guest copy).
+    checkT64Executable(parseElf(data as Uint8Array, program, { sections: false }), program);
+    return data as Uint8Array;
+  }
   if (program.endsWith('.s') || typeof data === 'string') {
     const src = typeof data === 'string' ? data : new TextDecoder().decode(data);
     return assemble(src, program).elf;
@@ -101,7 +107,19 @@ export function loadProgram(program: string, text?: string | Uint8Array): Uint8A
   throw new PagewalkError(`${program}: not an ELF executable and not a .s file`);
 }
 
-export function runProgram(options: RunOptions): RunResult {
+/** A booted machine with the program loaded, not yet run (for commands that step or trace it). */
+export interface BootedProgram {
+  kernel: Kernel;
+  /** The first process (pid 2). */
+  init: Task;
+  /** Runs until the first process has exited, or the clock reaches `untilCycle` ('max-cycles'). */
+  runUntil(untilCycle: number): RunResult['reason'];
+  /** How the run ended so far (status -1 while the first process lives). */
+  result(reason: RunResult['reason']): RunResult;
+}
+
+/** Boots a kernel, copies the files in and loads the program as pid 2, ready to run. */
+export function bootProgram(options: RunOptions): BootedProgram {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -132,22 +150,37 @@ export function runProgram(options: RunOptions): RunResult {
   k.mmg.installFile(exePath, elf);
   const cwd = k.vfs.mkdirs(options.cwd ?? '/root');
   const init = k.spawn(exePath, [options.program, ...(options.args ?? [])], cwd);
-  options.onStart?.(k);
-  const budget = options.maxCycles ?? Number.MAX_SAFE_INTEGER;
-  // Like a shell, the run ends when the first process has exited (orphans are not waited for).
-  const why = k.run(budget, () => !init.group.some((x) => x.alive));
-  const reason = why === 'budget' ? 'max-cycles' : why;
-  let status = -1, exitCode = -1, signal = 0, killMessage: string | null = null;
-  if (init.state === 'zombie' || init.state === 'dead') {
-    status = init.exitStatus;
-    const sig = status & 0x7f;
-    if (sig === 0) exitCode = (status >> 8) & 0xff;
-    else {
-      signal = sig;
-      exitCode = 128 + sig;
-      const lk = k.lastKill !== null && k.lastKill.pid === init.tgid ? k.lastKill : null;
-      killMessage = `pid ${init.tgid} killed by ${signalName(sig)}` + (lk ? ` (${describeKill(sig, lk.code, lk.addr)})` : '');
-    }
-  }
-  return { kernel: k, reason, status, exitCode, signal, killMessage, stats: collectStats(k) };
+  // Like a shell, a run ends when the first process has exited (orphans are not waited for).
+  const done = () => !init.group.some((x) => x.alive);
+  return {
+    kernel: k,
+    init,
+    runUntil(untilCycle: number) {
+      const why = k.run(untilCycle, done);
+      return why === 'budget' ? 'max-cycles' : why;
+    },
+    result(reason) {
+      let status = -1, exitCode = -1, signal = 0, killMessage: string | null = null;
+      if (init.state === 'zombie' || init.state === 'dead') {
+        status = init.exitStatus;
+        const sig = status & 0x7f;
+        if (sig === 0) exitCode = (status >> 8) & 0xff;
+        else {
+          signal = sig;
+          exitCode = 128 + sig;
+          const lk = k.lastKill !== null && k.lastKill.pid === init.tgid ? k.lastKill : null;
+          killMessage = `pid ${init.tgid} killed by ${signalName(sig)}` + (lk ? ` (${describeKill(sig, lk.code, lk.addr)})` : '');
+        }
+      }
+      return { kernel: k, reason, status, exitCode, signal, killMessage, stats: collectStats(k) };
+    },
+  };
+}
+
+/** Boots, runs to completion (or --max-cycles) and reports how the first process ended. */
+export function runProgram(options: RunOptions): RunResult {
+  const b = bootProgram(options);
+  options.onStart?.(b.kernel);
+  const reason = b.runUntil(options.maxCycles ?? Number.MAX_SAFE_INTEGER);
+  return b.result(reason);
 }

@@ -33,8 +33,8 @@ export class StepSession {
     for (const l of lines) this.o.out(l + '\n');
   }
 
-  /** Runs one line of input; errors are reported as one line and counted. */
-  line(text: string): void {
+  /** Runs one line of input; errors are reported as one line (prefixed by `where`, e.g. "cmds.txt:3") and counted. */
+  line(text: string, where?: string): void {
     if (this.o.echo && text.trim() !== '' && !text.trim().startsWith('#')) this.say(`(pagewalk) ${text.trim()}`);
     try {
       const cmd = parseCommand(text);
@@ -42,7 +42,7 @@ export class StepSession {
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       this.errors++;
-      this.say(paint(this.style, 'red', `error: ${e.message}`));
+      this.say(paint(this.style, 'red', `error: ${where ? `${where}: ` : ''}${e.message}`));
     }
   }
 
@@ -64,6 +64,7 @@ export class StepSession {
 
   /** "=> pid 2 cycle 1,234 insn 56  0x0000000000400010 <touch+0x8>  ld64 r1, [r1]" */
   where(): void {
+    if (!this.t.finished() && this.t.cycle >= this.t.limit) this.say(`=> stopped at the --max-cycles limit (${num(this.t.limit)} cycles)`);
     if (this.t.finished()) {
       this.say(`=> every process has exited (cycle ${num(this.t.cycle)}, ${num(this.t.instructions)} instructions)`);
       return;
@@ -89,7 +90,7 @@ export class StepSession {
   private runUntil(stop: (o: StepOutcome) => boolean, show: ReadonlySet<TraceEvent['kind']>): void {
     let insns = this.t.instructions;
     for (;;) {
-      if (this.t.finished()) break;
+      if (this.t.finished() || this.t.cycle >= this.t.limit) break;
       const o = this.t.stepInstruction();
       this.showEvents(o, show);
       if (stop(o)) break;
@@ -106,7 +107,7 @@ export class StepSession {
     const t = this.t;
     switch (c.op) {
       case 'stepi':
-        for (let i = 0; i < c.count && !t.finished(); i++) {
+        for (let i = 0; i < c.count && !t.finished() && t.cycle < t.limit; i++) {
           this.showEvents(t.stepInstruction());
           if (i < c.count - 1 && this.atBreakpoint()) {
             this.say(`breakpoint at ${hexLa(pcOf(t.regs()))}`);
@@ -116,7 +117,7 @@ export class StepSession {
         this.where();
         return;
       case 'cycle':
-        for (let i = 0; i < c.count && !t.finished(); i++) this.showEvents(t.stepCycle());
+        for (let i = 0; i < c.count && !t.finished() && t.cycle < t.limit; i++) this.showEvents(t.stepCycle());
         this.where();
         if (!t.finished()) this.say(...formatWalk(t.mmu, t.cpu));
         return;

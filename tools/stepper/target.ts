@@ -27,6 +27,8 @@ export interface StepTarget {
   readonly instructions: number;
   /** True once no process is left to run. */
   finished(): boolean;
+  /** The --max-cycles limit: no step or run goes past it. */
+  readonly limit: number;
   /** The process whose registers the CPU holds (or will run next), or null. */
   currentPid(): number | null;
   /** Physical address of the current process's PML4 (for inspecting its memory). */
@@ -71,6 +73,7 @@ export class KernelTarget implements StepTarget {
     labels: Map<string, bigint> = new Map(),
     private readonly symbols: Map<string, bigint> = labels,
     private readonly sections: { addr: number; bytes: Uint8Array }[] = [],
+    readonly limit: number = Number.MAX_SAFE_INTEGER,
   ) {
     k.tracer = { event: (e) => void this.buf.push(e) };
     k.mmu.tracer = null;
@@ -128,7 +131,7 @@ export class KernelTarget implements StepTarget {
   }
 
   stepInstruction(): StepOutcome {
-    if (this.finished()) return { events: [] };
+    if (this.finished() || this.k.clock.now >= this.limit) return { events: [] };
     this.k.run(this.k.clock.now + 1);
     return { events: this.drain() };
   }
@@ -136,6 +139,7 @@ export class KernelTarget implements StepTarget {
   stepCycle(): StepOutcome {
     const k = this.k, cpu = k.cpu;
     const t = k.current;
+    if (k.clock.now >= this.limit) return { events: [] };
     const ready =
       t !== null && t.state === 'runnable' && k.runQueue[0] === t && t.pending.length === 0 && !t.restartSyscall &&
       t.mm !== null && k.clock.now < t.sliceEnd;
@@ -164,7 +168,8 @@ export class KernelTarget implements StepTarget {
   }
 
   runTo(cycle: number): StepOutcome {
-    if (!this.finished() && this.k.clock.now < cycle) this.k.run(cycle);
+    const until = Math.min(cycle, this.limit);
+    if (!this.finished() && this.k.clock.now < until) this.k.run(until);
     return { events: this.drain() };
   }
 

@@ -55,7 +55,15 @@ export class FaultExplainer implements TraceSink {
   private readonly recent: FaultingWalk[] = [];
   private faults = 0;
 
-  constructor(private readonly write: (s: string) => void, private readonly style: Style = PLAIN) {}
+  /**
+   * `after(pid, la)`, when given, returns lines describing the page-table entry that maps `la`
+   * now, after the kernel handled the fault (what its decision changed).
+   */
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly style: Style = PLAIN,
+    private readonly after?: (pid: number, la: bigint) => string[],
+  ) {}
 
   get count(): number {
     return this.faults;
@@ -112,8 +120,10 @@ export class FaultExplainer implements TraceSink {
     );
     // The walk that raised it: the latest faulting translation of this address.
     let w: FaultingWalk | undefined;
+    // (For an access straddling two pages the fault may be in the second one.)
+    const page = f.la >> 12n;
     for (let i = this.recent.length - 1; i >= 0; i--)
-      if (this.recent[i].t.la === f.la || (this.recent[i].t.la >> 12n) === (f.la >> 12n)) {
+      if (this.recent[i].t.la >> 12n === page || (this.recent[i].t.la + BigInt(this.recent[i].t.size - 1)) >> 12n === page) {
         w = this.recent[i];
         this.recent.splice(i, 1);
         break;
@@ -132,6 +142,8 @@ export class FaultExplainer implements TraceSink {
     lines.push(`  error code ${pfErrorText(f.errorCode)}: bits set ${pfErrorBits(f.errorCode)}; cause: ${pfCause(f.errorCode)}`);
     const why = decisionText(f.decision);
     lines.push(`  kernel: ${paint(s, 'bold', f.decision)}${f.detail ? ` (${f.detail})` : ''}${why ? ` - ${why}` : ''}`);
+    const now = this.after?.(f.pid, f.la) ?? [];
+    if (now.length) lines.push('  after the kernel handled it:', ...now.map((l) => `    ${l}`));
     this.write(lines.join('\n') + '\n');
   }
 }

@@ -56,7 +56,22 @@ export const vectorsFileSchema = z
     vectors: z.array(vectorSchema),
     notes: z.unknown().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((f, ctx) => {
+    // Every qword must be an aligned physical address the machine has.
+    const limit = 1n << BigInt(f.maxphyaddr);
+    f.vectors.forEach((v, i) => {
+      const check = (list: { pa: string }[], where: (string | number)[]) =>
+        list.forEach((q, j) => {
+          const pa = BigInt(q.pa);
+          if (pa % 8n !== 0n || pa >= limit)
+            ctx.addIssue({ code: 'custom', path: ['vectors', i, ...where, j, 'pa'], message: `expected an 8-byte aligned address below 2^${f.maxphyaddr}` });
+        });
+      check(v.memory, ['memory']);
+      check(v.result.memory, ['result', 'memory']);
+      if (v.result.memory_lazy) check(v.result.memory_lazy, ['result', 'memory_lazy']);
+    });
+  });
 
 export type Vector = z.infer<typeof vectorSchema>;
 export type VectorsFile = z.infer<typeof vectorsFileSchema>;

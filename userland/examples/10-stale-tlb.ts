@@ -2,6 +2,8 @@
 //
 // Run:
 //   npx tsx userland/examples/10-stale-tlb.ts
+//   pagewalk explain userland/examples/10-stale-tlb.json    (the same steps as a scenario,
+//                                                            every entry and check spelled out)
 //
 // Look for: the program builds 4-level page tables by hand in physical memory and maps one
 // page at 0x400000 to frame A.  The first read misses the TLBs and walks the tables; the second

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Bare, PAGE, encode, type Insn } from '../../harness/bare.ts';
-import { CODE, machine, programArb, regsArb, runFast } from '../../harness/random-program.ts';
+import { machine, programArb, regsArb, runFast } from '../../harness/random-program.ts';
+
+const CODE = 0x400000n;
 import { EXIT_SYSCALL, VEC_PF } from '../../../hw/cpu/cpu.ts';
 import { CR4_PAE, CR4_SMEP, PFEC_I, PFEC_P } from '../../../hw/mmu/regs.ts';
 import type { TraceEvent } from '../../../hw/trace.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Bare, encode, PAGE, type Insn } from '../../harness/bare.ts';
 import { VEC_AC, VEC_BP, VEC_DE, VEC_GP, VEC_PF, VEC_UD, EXIT_EXCEPTION, EXIT_NONE, EXIT_SYSCALL } from '../../../hw/cpu/cpu.ts';
 import { PFEC_I, PFEC_P, PFEC_PK, PFEC_U, PFEC_W, RFLAGS_AC } from '../../../hw/mmu/regs.ts';
-import { CYCLES_BY_CLASS } from '../../../hw/isa/opcodes.ts';
+import { CYCLES_BY_CLASS, OP_BY_CODE } from '../../../hw/isa/opcodes.ts';
 
 const CODE = 0x400000n;
 const DATA = 0x600000n;
@@ -99,6 +99,18 @@ describe('exceptions: a faulting instruction has not executed (pc = its address)
     for (const op of [0x0e, 0x10, 0x12, 0x23, 0x3a, 0x45, 0x52, 0x64, 0xff]) {
       const c = bare([[op, 1, 2, 3, 4]]);
       expect(c.run()).toMatchObject({ vector: VEC_UD, pc: CODE });
+    }
+  });
+
+  it('every opcode byte in the opcode table executes and every other byte raises #UD', () => {
+    for (let op = 0; op < 256; op++) {
+      const b = bare([['li', 1, 0, 0, Number(DATA)], ['li', 2, 0, 0, 1], [op, 3, 1, 2, 8]]);
+      b.map(DATA, { write: true });
+      b.cpu.stepInstruction();
+      b.cpu.stepInstruction();
+      const r = b.cpu.stepInstruction();
+      const ud = r === EXIT_EXCEPTION && b.cpu.exc.vector === VEC_UD;
+      expect(ud, `opcode 0x${op.toString(16)}`).toBe(OP_BY_CODE[op] === undefined);
     }
   });
 
@@ -226,6 +238,27 @@ describe('memory accesses', () => {
     expect(b.run()).toMatchObject({ vector: VEC_PF, errorCode: PFEC_W | PFEC_U, cr2: 0x7fffffffdff8n, pc: CODE + 16n });
     expect(b.reg(SP)).toBe(0x7fffffffe000n);
     expect(b.peek64(0x7fffffffe000n)).toBe(3n);
+  });
+
+  it('frames the kernel zeroes, copies or frees under the core are read afresh (PhysMem.generation)', () => {
+    const b = bare([['li', 1, 0, 0, Number(DATA)], ['ld64', 2, 1, 0, 0], ['st64', 0, 1, 2, 8], ['syscall']]);
+    const frame = b.map(DATA, { write: true });
+    b.poke64(DATA, 5n);
+    const again = () => {
+      b.setPc(CODE);
+      expect(b.cpu.run(1e9)).toBe(EXIT_SYSCALL);
+      return [b.reg(2), b.peek64(DATA + 8n)];
+    };
+    expect(again()).toEqual([5n, 5n]);
+    b.phys.zeroFrame(frame / 4096);
+    expect(again()).toEqual([0n, 0n]);
+    const other = b.allocFrame();
+    b.phys.write64(other, 9, 0);
+    b.phys.copyFrame(frame / 4096, other / 4096);
+    expect(again()).toEqual([9n, 9n]);
+    b.phys.releaseFrame(frame / 4096);
+    b.phys.write64(frame, 3, 0); // reallocated backing array
+    expect(again()).toEqual([3n, 3n]);
   });
 
   it('stores into the code page are seen by later fetches (no stale decoded copy)', () => {

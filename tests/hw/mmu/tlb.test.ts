@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACC_FETCH, ACC_READ, ACC_WRITE } from '../../../hw/mmu/mmu.ts';
 import { CR0_PG, CR0_WP, CR4_PCIDE, CR4_PGE, CR4_SMEP } from '../../../hw/mmu/regs.ts';
-import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_RW, PTE_US } from '../../../hw/pte.ts';
+import { PTE_A, PTE_D, PTE_G, PTE_P, PTE_US } from '../../../hw/pte.ts';
 import { USER_RW, machine } from './machine.ts';
 
 const LA = 0x00007f1234567000n;
