@@ -67,7 +67,7 @@ export class Kernel implements UaccessEnv {
   tracer: TraceSink | null;
   /** Data the current system call recorded for its strace rendering (only when tracing). */
   straceData: StraceData | null = null;
-  /** Statistics for `--stats`. */
+  /** Statistics for `--stats` (pageFaults: every #PF taken, from user mode or in uaccess, like perf's page-faults). */
   readonly stats = { contextSwitches: 0, syscalls: 0, pageFaults: 0, signals: 0 };
   readonly kernelLog: string[] = [];
   /** The first process (what `pagewalk run` started); its exit ends the run. */
@@ -120,6 +120,7 @@ export class Kernel implements UaccessEnv {
   fixup(la: number, errorCode: number): boolean {
     const t = this.current;
     if (t === null || t.mm === null) return false;
+    this.stats.pageFaults++;
     return this.mmg.fault(t, la, errorCode, false) === null;
   }
 
@@ -210,8 +211,9 @@ export class Kernel implements UaccessEnv {
   /** The time slice is used up: move the task to the back of the run queue. */
   private preempt(t: Task): void {
     if (this.runQueue[0] === t) this.runQueue.shift();
+    // Alone on the run queue the tick does not switch (no involuntary context switch is counted).
+    if (this.runQueue.some((x) => x.state === 'runnable')) t.nivcsw++;
     if (t.state === 'runnable') this.runQueue.push(t);
-    t.nivcsw++;
     this.current = null;
   }
 

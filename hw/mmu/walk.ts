@@ -62,11 +62,14 @@ export class Walker {
   setEarly = 0;
   private rsvdHi = 0;
   private eager = false;
+  /** Bits 51:MAXPHYADDR of the high half (reserved in every entry). */
+  private readonly rsvdAddrHi: number;
 
   private readonly frames: FrameCache;
 
   constructor(private readonly phys: PhysMem, frames?: FrameCache) {
     this.frames = frames ?? new FrameCache(phys);
+    this.rsvdAddrHi = reservedHiMask(phys.maxPhyAddr, EFER_NXE);
   }
 
   /** Starts a walk at `level` in the table at `table` with combined rights `attr`. */
@@ -83,7 +86,7 @@ export class Walker {
     this.errorCode = 0;
     this.leafLevel = 0;
     this.eager = eager;
-    this.rsvdHi = reservedHiMask(this.phys.maxPhyAddr, r.efer);
+    this.rsvdHi = (r.efer & EFER_NXE) === 0 ? (this.rsvdAddrHi | 0x80000000) >>> 0 : this.rsvdAddrHi;
     this.setEarly = 0;
   }
 

@@ -55,8 +55,8 @@ export { shrinkPageCache } from './reclaim.ts';
 /** /proc/<pid>/maps, smaps, smaps_rollup and the memory lines of status, in Linux's exact format. */
 export { showMaps, showSmaps, showSmapsRollup, taskMemStatus } from './proc.ts';
 
-/** Layout helpers for binfmt_elf: mmap_base, stack top, brk randomization, the [stack] VMA. */
-export { archPickMmapLayout, randomizeStackTop, archAlignStack, archRandomizeBrk, setupArgPages, installSpecialMapping, STACK_TOP } from './layout.ts';
+/** Layout helpers for binfmt_elf: mmap_base (archPickMmapLayout also maps [vvar] at the top of the mmap area), stack top, brk randomization, the [stack] VMA. */
+export { archPickMmapLayout, archSetupAdditionalPages, randomizeStackTop, archAlignStack, archRandomizeBrk, setupArgPages, installSpecialMapping, STACK_TOP } from './layout.ts';
 
 /** checkInvariants(kmm) → list of violations (empty when consistent). */
 export { checkInvariants } from './invariants.ts';

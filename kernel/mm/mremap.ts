@@ -172,7 +172,9 @@ function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: numbe
   movePageTables(kmm, mm, oldAddr, newAddr, moveLen);
   const lockedFlags = vma.flags;
   vmStatAccount(mm, lockedFlags, newLen / PAGE_SIZE);
-  if ((lockedFlags & VM_LOCKED) !== 0) mm.lockedVm += newLen / PAGE_SIZE;
+  // The lock moves with the pages: the unmap of the source takes its pages off locked_vm; with
+  // MREMAP_DONTUNMAP nothing is unmapped, so locked_vm is left alone ("we don't need to touch locked_vm").
+  if ((lockedFlags & VM_LOCKED) !== 0 && !dontUnmap) mm.lockedVm += newLen / PAGE_SIZE;
   const hiwaterVm = mm.hiwaterVm;
   if (dontUnmap) {
     // dontunmap_complete(): the old range stays mapped, empty and unlocked

@@ -35,10 +35,9 @@ export function sysOpen(k: Kernel, t: Task, a: SysArgs): SyscallResult {
   if (k.straceData) k.straceData.arg![0] = path;
   const flags = a.i32(1);
   const mode = a.u32(2);
-  let fmode = openFmode(flags);
-  // O_PATH and the access mode 3 (ioctl-only) are not needed by anyone here.
+  const fmode = openFmode(flags);
+  // The access mode 3 (ioctl-only) is not supported here.
   if ((flags & O.O_ACCMODE) === 3) return -ERRNO.EINVAL;
-  if (flags & O.O_TRUNC && !(fmode & FMODE_WRITE)) fmode |= 0; // O_TRUNC with O_RDONLY truncates too (Linux does)
   const proc = openProc(k, t, path, flags);
   if (proc !== null) {
     if (typeof proc === 'number') return proc;
@@ -61,8 +60,9 @@ export function sysOpen(k: Kernel, t: Task, a: SysArgs): SyscallResult {
       if (fmode & FMODE_WRITE || flags & O.O_CREAT) return -ERRNO.EISDIR;
     } else {
       if (flags & O.O_DIRECTORY) return -ERRNO.ENOTDIR;
-      // may_open() + handle_truncate(): O_TRUNC on a regular file opened for writing.
-      if (flags & O.O_TRUNC && fmode & FMODE_WRITE) k.mmg.truncate(inode.data, 0);
+      // build_open_flags(): O_TRUNC implies a write-permission check (root passes), then
+      // handle_truncate() — even with O_RDONLY, as Linux does.
+      if (flags & O.O_TRUNC) k.mmg.truncate(inode.data, 0);
     }
   }
   const f = new OpenFile({ type: 'inode', inode }, flags, fmode);
@@ -210,9 +210,9 @@ export function sysLseek(k: Kernel, t: Task, a: SysArgs): SyscallResult {
   if (!isSeekable(f)) return -ERRNO.ESPIPE;
   const off = a.s(1);
   const whence = a.u32(2);
-  const size = f.kind.type === 'inode'
-    ? (f.kind.inode.isDir ? 0 : k.mmg.fileSize(f.kind.inode.data))
-    : f.kind.type === 'proc' ? 0 : 0;
+  // seq_lseek(): /proc files seek only with SEEK_SET and SEEK_CUR.
+  if (f.kind.type === 'proc' && whence !== SEEK.SEEK_SET && whence !== SEEK.SEEK_CUR) return -ERRNO.EINVAL;
+  const size = f.kind.type === 'inode' && !f.kind.inode.isDir ? k.mmg.fileSize(f.kind.inode.data) : 0;
   let pos: number;
   switch (whence) {
     case SEEK.SEEK_SET: pos = off; break;

@@ -34,7 +34,9 @@ for (const doc of ['docs/tutorial.md', 'docs/cli.md']) {
         const { lines } = await runDocCommand(c.command);
         if (!matches(c.expected, lines)) {
           // Show the whole difference at once.
-          expect(lines.join('\n')).toBe(c.expected.join('\n'));
+          expect(lines.join('\n'), `${doc}:${c.line} drifted: rerun 'npx tsx tests/tools/docs-blocks.ts ${doc}' and review the diff`).toBe(
+            c.expected.join('\n'),
+          );
         }
       }, 120_000);
     }

@@ -86,6 +86,21 @@ describe('lab 2: read first, then write, of a fresh anonymous page', () => {
   });
 });
 
+describe('lab 2 in the stepper (02-zero-page.cmds)', () => {
+  it('the pte goes from absent to the zero page read-only to an own frame writable and dirty', async () => {
+    const r = await cli(['step', '--aslr', '0', '-x', `${EX}/02-zero-page.cmds`, `${EX}/02-zero-page.s`]);
+    expect(r.status).toBe(0);
+    const paths = r.out.split('(pagewalk) pt r12\n').slice(1).map((b) => b.split('\n(pagewalk)')[0]);
+    expect(paths).toHaveLength(3);
+    expect(paths[0]).toContain('=> not mapped');
+    expect(paths[1]).toMatch(/ {2}pte\[0x[0-9a-f]{3}\] at 0x[0-9a-f]{13} = 0x8[0-9a-f]{15} \(P US A XD\) -> frame/);
+    expect(paths[2]).toMatch(/ {2}pte\[0x[0-9a-f]{3}\] at 0x[0-9a-f]{13} = 0x8[0-9a-f]{15} \(P RW US A D XD\) -> frame/);
+    expect(r.out).toMatch(/translate read {2}0x00007f[0-9a-f]{10} \(8 B, cpl 3\): TLB miss, page walk -> #PF error 0x4/);
+    expect(r.out).toMatch(/\|\.{16}\|/);
+    expect(r.out).toContain(':  07 00 00 00 00 00 00 00 ');
+  });
+});
+
 describe('lab 3: fork and copy-on-write', () => {
   it('RSS flat after fork, one copy per page the child writes, the parent unchanged', async () => {
     const out = await run('03-fork-cow.s');

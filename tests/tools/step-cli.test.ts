@@ -39,6 +39,8 @@ describe('stepper command language', () => {
     expect(parseCommand('x sp 16')).toEqual({ op: 'x', addr: 'sp', len: 16 });
     expect(parseCommand('tlb STLB')).toEqual({ op: 'tlb', which: 'stlb' });
     expect(parseCommand('advance 1,000')).toEqual({ op: 'advance', cycle: 1000 });
+    expect(parseCommand('walks ON')).toEqual({ op: 'walks', on: true });
+    expect(() => parseCommand('walks maybe')).toThrow("walks: 'maybe' is not on or off");
     expect(() => parseCommand('stepi 0')).toThrow("stepi: '0' is not a positive count");
     expect(() => parseCommand('regs now')).toThrow('regs: too many arguments');
     expect(() => parseCommand('pt')).toThrow('pt: missing ADDR (usage: pt ADDR)');
@@ -104,6 +106,14 @@ describe('pagewalk step (scripted)', () => {
     expect(r.out).toMatch(/pde cache \(pde-cache\): 8 sets x 4 ways, \d+ valid/);
     expect(r.out).toMatch(/\n00400000-00401000 r-xp /);
     expect(r.out).toMatch(/ {2}[\d,]+ {6}instructions/);
+  });
+  it('ps lists the processes; maps PID prints another process\'s maps', async () => {
+    const r = await cli(['step', '--aslr', '0', 'userland/examples/03-fork-cow.s'], { stdin: 'next-syscall\nps\nmaps 999\n' });
+    const out = r.out.split('\n');
+    const ps = out.indexOf('(pagewalk) ps');
+    expect(out[ps + 1]).toBe('PID  STATE    NAME         PC');
+    expect(out[ps + 2]).toMatch(/^\d+ +running +03-fork-cow +0x0000000000400[0-9a-f]{3}$/);
+    expect(out).toContain('(no address space: pid 999 has exited)');
   });
   it('reports a bad command as one error line, goes on, and exits 1', async () => {
     const r = await step(['bogus', 'x', 'stepi'].join('\n'));

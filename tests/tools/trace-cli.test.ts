@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ describe('pagewalk trace', () => {
   it.each([
     [['trace'], "pagewalk: trace: missing PROG (try 'pagewalk trace --help')"],
     [['trace', '--format', 'xml', LAB2], 'pagewalk: trace: --format: \'xml\' is not one of text, json, chrome'],
-    [['trace', '--only', 'bogus', LAB2], 'pagewalk: --only: unknown category \'bogus\' (choose from faults, syscalls, walks, tlb, sched, process, signals)'],
+    [['trace', '--only', 'bogus', LAB2], 'pagewalk: --only: unknown category \'bogus\' (choose from faults, syscalls, walks, tlb, sched, process, signals, insns)'],
     [['trace', '--cycles', '5:1', LAB2], "pagewalk: --cycles: '5:1' ends before it starts"],
     [['trace', '--bogus', LAB2], "pagewalk: trace: unknown option '--bogus' (try 'pagewalk trace --help')"],
     [['trace', '--only'], 'pagewalk: trace: --only: missing value'],
@@ -73,6 +73,27 @@ describe('pagewalk trace', () => {
     const r = await cli(['trace', '--only', 'process', '--format', 'json', '--aslr', '0', LAB2]);
     expect(r.err).toContain('after the first write');
     expect(r.out.trim().split('\n').every((l) => JSON.parse(l).kind === 'process')).toBe(true);
+  });
+  it('insns: one event per retired instruction, disassembled, as many as the core counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-insn-'));
+    try {
+      const prog = join(dir, 'p.s');
+      writeFileSync(prog, '        .text\n        .globl _start\n_start: li r1, 3\nloop:   addi r1, r1, -1\n        bnez r1, loop\n        li r0, SYS_exit_group\n        syscall\n');
+      const r = await cli(['trace', '--only', 'insns', prog]);
+      const lines = r.out.trimEnd().split('\n').map((l) => l.replace(/^ +[\d,]+ {2}cpu0 {3}pid \d+ /, ''));
+      expect(lines).toEqual([
+        '0x0000000000400000  li    r1, 3',
+        ...[0, 1, 2].flatMap(() => ['0x0000000000400008  addi  r1, r1, -1', '0x0000000000400010  bnez  r1, 0x400008']),
+        '0x0000000000400018  li    r0, 231',
+        '0x0000000000400020  syscall',
+      ]);
+      const stat = JSON.parse((await cli(['stat', '--json', prog])).out);
+      expect(lines).toHaveLength(stat.instructions);
+      const second = (await cli(['trace', '--only', 'insns', '--insns', '1:3', prog])).out.trim().split('\n');
+      expect(second.map((l) => l.slice(-16))).toEqual(['addi  r1, r1, -1', 'bnez  r1, 0x400008'].map((t) => t.slice(-16)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('colours text only on a terminal without NO_COLOR', async () => {
     const args = ['trace', '--only', 'faults', '--aslr', '0', LAB2];

@@ -121,6 +121,8 @@ export const command: Command = {
           break;
         }
         case 'mov-cr3': {
+          if (st.pcid !== undefined && st.pcid !== 0 && !scenario.registers.pcide)
+            throw new PagewalkError(`${file}: steps[${n}].pcid: PCIDs need "registers": { "pcide": true }`);
           const pcid = st.pcid ?? m.mmu.currentPcid;
           const ok = m.mmu.movToCr3((m.pt.root | pcid) >>> 0, st.noflush ? 0x80000000 : 0);
           if (!ok) throw new PagewalkError(`explain: steps[${n}]: MOV to CR3 would #GP (PCID ${pcid} needs CR4.PCIDE)`);

@@ -8,6 +8,7 @@ import { styleFor, PLAIN } from '../format.ts';
 import { runProgram } from '../runner/index.ts';
 import { has, last, parseCommandArgs } from '../trace/args.ts';
 import { CATEGORIES, parseOnly } from '../trace/categories.ts';
+import { runWithInsnEvents } from '../trace/insns.ts';
 import { makeTraceSink, parseRange, TRACE_FORMATS, type TraceFormat } from '../trace/sink.ts';
 
 const HELP = `usage: pagewalk trace [options] PROG [ARGS...]
@@ -19,8 +20,9 @@ page-cache-hit, major, stack-growth, sigsegv-maperr, ...), TLB invalidations and
 context switches, signals, fork/exec/exit, and system calls as strace prints them.
 
 options:
-  --only LIST          categories to show, comma-separated (default: all):
+  --only LIST          categories to show, comma-separated (default: all but insns):
                          ${Object.keys(CATEGORIES).join(', ')}
+                       (insns: every retired instruction, disassembled; the run is stepped)
   --cycles FROM:TO     only events with FROM <= cycle < TO (FROM: and :TO work too)
   --insns FROM:TO      only events while the retired-instruction count is in [FROM, TO)
   --format text|json|chrome
@@ -99,6 +101,7 @@ export const command: Command = {
           onStart: (k) => {
             kernel = k;
             if (!wantsMmu) k.mmu.tracer = null;
+            if (kinds.has('insn')) runWithInsnEvents(k, sink, p.run.maxCycles);
           },
         });
       } finally {

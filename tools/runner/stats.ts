@@ -28,7 +28,7 @@ export function collectStats(k: Kernel): RunStats {
   const mm = k.mmg.faultTotals();
   return {
     cycles, instructions, ipc: cycles > 0 ? instructions / cycles : 0,
-    pageFaults: mm.minor + mm.major, minorFaults: mm.minor, majorFaults: mm.major,
+    pageFaults: k.stats.pageFaults, minorFaults: mm.minor, majorFaults: mm.major,
     itlbAccesses: m.l1i.hits + m.l1i.misses, itlbMisses: m.l1i.misses,
     dtlbAccesses: m.l1d.hits + m.l1d.misses, dtlbMisses: m.l1d.misses,
     stlbAccesses: m.l2.hits + m.l2.misses, stlbMisses: m.l2.misses,

@@ -16,8 +16,10 @@ export type StepCommand =
   | { op: 'walk' }
   | { op: 'tlb'; which: 'itlb' | 'dtlb' | 'stlb' | 'all' }
   | { op: 'psc' }
-  | { op: 'maps' }
-  | { op: 'smaps' }
+  | { op: 'maps'; pid: number | null }
+  | { op: 'smaps'; pid: number | null }
+  | { op: 'ps' }
+  | { op: 'walks'; on: boolean }
   | { op: 'pt'; addr: string }
   | { op: 'x'; addr: string; len: number }
   | { op: 'info' }
@@ -40,12 +42,14 @@ export const COMMAND_HELP: CommandHelp[] = [
   { names: ['continue', 'c'], args: '', text: 'run until a breakpoint or the end of the program' },
   { names: ['break', 'b'], args: 'ADDR', text: 'stop before the instruction at ADDR (a label, a number, pc+8 ...)' },
   { names: ['delete', 'd'], args: '[ADDR]', text: 'remove a breakpoint (all without ADDR)' },
+  { names: ['walks'], args: 'on|off', text: 'also print every translation and page-walk step of the following steps' },
   { names: ['regs', 'info-registers', 'ir'], args: '', text: 'print r0..r15 and pc' },
   { names: ['walk', 'w'], args: '', text: 'print the translation in progress (phase, level, entry being read)' },
   { names: ['tlb'], args: '[itlb|dtlb|stlb]', text: 'print the TLB sets and ways (valid entries)' },
   { names: ['psc'], args: '', text: 'print the paging-structure caches' },
-  { names: ['maps'], args: '', text: 'print /proc/<pid>/maps of the current process' },
-  { names: ['smaps'], args: '', text: 'print /proc/<pid>/smaps of the current process' },
+  { names: ['maps'], args: '[PID]', text: 'print /proc/<pid>/maps of the current process (or of PID)' },
+  { names: ['smaps'], args: '[PID]', text: 'print /proc/<pid>/smaps of the current process (or of PID)' },
+  { names: ['ps'], args: '', text: 'list the processes: pid, state, name, pc' },
   { names: ['pt', 'path'], args: 'ADDR', text: 'print the page-table path of ADDR (pml4e, pdpte, pde, pte)' },
   { names: ['x', 'mem'], args: 'ADDR [LEN]', text: 'print LEN bytes of memory at ADDR (default 64), translated without side effects' },
   { names: ['info', 'i'], args: '', text: 'where the machine is: cycle, instructions, pid, pc and its instruction' },
@@ -96,8 +100,14 @@ export function parseCommand(line: string): StepCommand | null {
       return { op: 'tlb', which };
     }
     case 'psc': return { op: 'psc' };
-    case 'maps': return { op: 'maps' };
-    case 'smaps': return { op: 'smaps' };
+    case 'maps':
+    case 'smaps': return { op: name, pid: args[0] === undefined ? null : count(args[0], name) };
+    case 'ps': return { op: 'ps' };
+    case 'walks': {
+      const v = need('on or off').toLowerCase();
+      if (v !== 'on' && v !== 'off') throw new CommandError(`walks: '${args[0]}' is not on or off`);
+      return { op: 'walks', on: v === 'on' };
+    }
     case 'pt': return { op: 'pt', addr: need('ADDR') };
     case 'x': {
       const len = args[1] === undefined ? 64 : count(args[1], name);

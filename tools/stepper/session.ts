@@ -1,6 +1,6 @@
 // Executes stepper commands against a StepTarget and writes what a student should see.
 import type { TraceEvent } from '../../hw/trace.ts';
-import { hexLa, num, paint, PLAIN, type Style } from '../format.ts';
+import { hexLa, num, paint, PLAIN, table, type Style } from '../format.ts';
 import { formatStats } from '../runner/stats.ts';
 import { formatEventText } from '../trace/text.ts';
 import { CommandError, evalAddress, helpText, parseCommand, type StepCommand } from './commands.ts';
@@ -11,6 +11,8 @@ import type { StepOutcome, StepTarget } from './target.ts';
 
 /** Kernel events a stepper shows as they happen. */
 const SHOWN: ReadonlySet<TraceEvent['kind']> = new Set(['syscall', 'page-fault', 'signal', 'process', 'context-switch', 'tlb-invalidate']);
+/** ... and with `walks on`, the MMU's translations and walk steps. */
+const SHOWN_WALKS: ReadonlySet<TraceEvent['kind']> = new Set([...SHOWN, 'translate', 'walk-step']);
 
 export interface SessionOptions {
   out: (s: string) => void;
@@ -57,7 +59,9 @@ export class StepSession {
     });
   }
 
-  private showEvents(o: StepOutcome, kinds: ReadonlySet<TraceEvent['kind']> = SHOWN): void {
+  private walks = false;
+
+  private showEvents(o: StepOutcome, kinds: ReadonlySet<TraceEvent['kind']> = this.walks ? SHOWN_WALKS : SHOWN): void {
     for (const e of o.events) if (kinds.has(e.kind)) this.say(formatEventText(e, this.style));
     if (o.note) this.say(`(${o.note})`);
   }
@@ -163,10 +167,18 @@ export class StepSession {
         return;
       case 'maps':
       case 'smaps': {
-        const text = t.procFile(c.op);
-        this.o.out(text === '' ? '(no address space: the process has exited)\n' : text);
+        const text = t.procFile(c.op, c.pid ?? undefined);
+        this.o.out(text === '' ? `(no address space: ${c.pid === null ? 'the process has' : `pid ${c.pid} has`} exited)\n` : text);
         return;
       }
+      case 'walks':
+        this.walks = c.on;
+        t.traceWalks(c.on);
+        this.say(c.on ? 'translations and page walks will be shown' : 'translations and page walks will not be shown');
+        return;
+      case 'ps':
+        this.say(...table([['PID', 'STATE', 'NAME', 'PC'], ...t.processes().map((p) => [String(p.pid), p.state, p.comm, hexLa(p.pc)])]));
+        return;
       case 'pt':
         this.say(...formatPageTablePath(t.phys, t.root(), this.addr(c.addr)));
         return;

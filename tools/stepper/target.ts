@@ -44,7 +44,12 @@ export interface StepTarget {
   stepCycle(): StepOutcome;
   /** Runs (fast) until the clock reaches `cycle` at an instruction boundary, or the end. */
   runTo(cycle: number): StepOutcome;
-  procFile(name: 'maps' | 'smaps'): string;
+  /** /proc/<pid>/maps or smaps of the current process (or of `pid`); '' when it has no mm. */
+  procFile(name: 'maps' | 'smaps', pid?: number): string;
+  /** Whether the MMU's translate and walk-step events are collected too. */
+  traceWalks(on: boolean): void;
+  /** Every process: pid, state, name, pc. */
+  processes(): { pid: number; state: string; comm: string; pc: bigint }[];
   symbol(name: string): bigint | undefined;
   /** Bytes of the program's image (as assembled) at a linear address, when known. */
   image(addr: bigint, n: number): Uint8Array | undefined;
@@ -173,9 +178,22 @@ export class KernelTarget implements StepTarget {
     return { events: this.drain() };
   }
 
-  procFile(name: 'maps' | 'smaps'): string {
-    const t = this.task();
+  procFile(name: 'maps' | 'smaps', pid?: number): string {
+    const t = pid === undefined ? this.task() : (this.k.tasks.get(pid) ?? null);
     return t && t.mm !== null ? procText(this.k, t, name) : '';
+  }
+
+  traceWalks(on: boolean): void {
+    this.k.mmu.tracer = on ? this.k.tracer : null;
+  }
+
+  processes(): { pid: number; state: string; comm: string; pc: bigint }[] {
+    return [...this.k.tasks.values()]
+      .sort((a, b) => a.pid - b.pid)
+      .map((t) => ({
+        pid: t.pid, state: this.k.current === t ? 'running' : t.state, comm: t.comm,
+        pc: (BigInt(t.pcHi) << 32n) | BigInt(t.pcLo),
+      }));
   }
 
   symbol(name: string): bigint | undefined {

@@ -17,11 +17,13 @@ export const CATEGORIES = {
   process: ['process'],
   /** Signals delivered. */
   signals: ['signal'],
+  /** Every instruction retired, disassembled (the run is then stepped: slower). */
+  insns: ['insn'],
 } as const satisfies Record<string, readonly TraceEvent['kind'][]>;
 
 export type Category = keyof typeof CATEGORIES;
 
-/** What `trace` shows without --only: everything. */
+/** What `trace` shows without --only: everything but the instructions. */
 export const DEFAULT_CATEGORIES: Category[] = ['faults', 'syscalls', 'walks', 'tlb', 'sched', 'process', 'signals'];
 
 export type KindSet = ReadonlySet<TraceEvent['kind']>;

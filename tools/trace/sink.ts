@@ -61,8 +61,10 @@ export function makeTraceSink(write: (s: string) => void, o: TraceSinkOptions): 
   const style = o.style ?? PLAIN;
   const chrome = o.format === 'chrome' ? new ChromeTraceWriter(write) : null;
   let count = 0;
+  // An 'insn' event is reported once its instruction retired: its own index is one less.
   const inRanges = (e: TraceEvent) =>
-    o.kinds.has(e.kind) && inRange(o.cycles, e.cycle) && (!o.insns || !o.instructions || inRange(o.insns, o.instructions()));
+    o.kinds.has(e.kind) && inRange(o.cycles, e.cycle) &&
+    (!o.insns || !o.instructions || inRange(o.insns, o.instructions() - (e.kind === 'insn' ? 1 : 0)));
   // The instruction range is judged when an event happens, not when a held one is written.
   const judged = new WeakSet<TraceEvent>();
   const causes = new CauseTracker((e, cause) => {

@@ -157,6 +157,27 @@ describe('SDM 4.10.4.1: invalidation operations', () => {
     const cr3 = t.mmu.regs.cr3Lo;
     expect(t.mmu.movToCr3(0x5000, 0x100)).toBe(false);
     expect(t.mmu.regs.cr3Lo).toBe(cr3);
+    expect(t.mmu.movToCr3(0x5000, 0x80000000)).toBe(false); // bit 63 is reserved while CR4.PCIDE = 0
+  });
+  it('INVPCID types 0 and 1 with a PCID other than 0 are refused (#GP) while CR4.PCIDE = 0', () => {
+    const t = machine();
+    expect(t.mmu.invpcid(1, 3)).toBe(false);
+    expect(t.mmu.invpcid(1, 0)).toBe(true);
+    expect(t.mmu.invpcid(2, 3)).toBe(true); // types 2 and 3 ignore the PCID
+  });
+  it('with LA57, a PML5E-cache hit skips one level and a PDE-cache hit four', () => {
+    const t = machine({ levels: 5 });
+    const la = 0x00ab_cd12_3456_7000n;
+    t.map(la, 0x111000);
+    t.map(la + 0x1000n, 0x222000);
+    t.map(la + 0x0000_0100_0000_0000n, 0x333000); // another PML4E under the same PML5E
+    t.tr(la, ACC_READ);
+    const refs = t.mmu.stats.walkRefs;
+    t.tr(la + 0x1000n, ACC_READ);
+    expect(t.mmu.stats.walkRefs - refs).toBe(1);
+    t.tr(la + 0x0000_0100_0000_0000n, ACC_READ);
+    expect(t.mmu.stats.walkRefs - refs).toBe(1 + 4);
+    expect(t.mmu.stats.psc.pml5e.hits).toBe(1);
   });
 });
 
