@@ -493,6 +493,10 @@ export class Kernel implements UaccessEnv {
     const i = this.runQueue.indexOf(t);
     if (i >= 0) this.runQueue.splice(i, 1);
     if (this.current === t) this.current = null;
+    // mm_release(): CLONE_CHILD_CLEARTID zeroes the thread id word (what a joining thread watches).
+    if (t.clearChildTid !== 0 && t.mm !== null && this.current === t && this.cr3Mm === t.mm) {
+      this.copyToUser(t.clearChildTid, new Uint8Array(4));
+    }
     // exit_mm(): the last user of the mm tears it down.
     if (t.mm !== null) {
       const mm = t.mm;

@@ -78,6 +78,8 @@ export class Task implements FaultAcct {
   group: Task[];
   /** Next time slice end (cycles). */
   sliceEnd = 0;
+  /** CLONE_CHILD_CLEARTID: the u32 zeroed at exit (set_child_tid / clear_child_tid), or 0. */
+  clearChildTid = 0;
 
   constructor(
     readonly pid: number,

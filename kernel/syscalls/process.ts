@@ -94,6 +94,7 @@ function copyProcess(k: Kernel, t: Task, flags: number, newsp: number, parentTid
   le32(tid, 0, pid);
   if (flags & CLONE.CLONE_PARENT_SETTID) k.copyToUser(parentTid, tid);
   if (flags & CLONE.CLONE_CHILD_SETTID && mm === t.mm) k.copyToUser(childTid, tid);
+  if (flags & CLONE.CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
   k.traceProcess(child, 'fork', `${thread ? 'thread' : 'process'} ${pid} from ${t.pid}`);
   return pid;
 }
