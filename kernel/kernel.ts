@@ -487,16 +487,17 @@ export class Kernel implements UaccessEnv {
   /** do_exit(): release the task's resources; the leader becomes a zombie once the group is gone. */
   doExit(t: Task, status: number): void {
     if (!t.alive) return;
+    // mm_release(): CLONE_CHILD_CLEARTID zeroes the thread id word (what a joining thread watches),
+    // from the exiting thread's own context.
+    if (t.clearChildTid !== 0 && t.mm !== null && this.current === t && this.cr3Mm === t.mm) {
+      this.copyToUser(t.clearChildTid, new Uint8Array(4));
+    }
     t.state = 'dead';
     t.pending = [];
     t.restartSyscall = false;
     const i = this.runQueue.indexOf(t);
     if (i >= 0) this.runQueue.splice(i, 1);
     if (this.current === t) this.current = null;
-    // mm_release(): CLONE_CHILD_CLEARTID zeroes the thread id word (what a joining thread watches).
-    if (t.clearChildTid !== 0 && t.mm !== null && this.current === t && this.cr3Mm === t.mm) {
-      this.copyToUser(t.clearChildTid, new Uint8Array(4));
-    }
     // exit_mm(): the last user of the mm tears it down.
     if (t.mm !== null) {
       const mm = t.mm;

@@ -104,6 +104,8 @@ export function quote(bytes: Uint8Array, max = 32): string {
 export interface StraceData {
   /** Per argument index: a path string, or the bytes of a buffer (write: before; read: after). */
   arg?: Record<number, string | Uint8Array>;
+  /** Per argument index: the argument already rendered (structures such as struct sigaction). */
+  text?: Record<number, string>;
 }
 
 function waitStatus(s: number): string {
@@ -179,10 +181,26 @@ export function renderSyscall(nr: number, a: bigint[], ret: bigint | null, data:
     case SYSCALLS.sched_yield: case SYSCALLS.munlockall: args = []; break;
     default: args = a.slice(0, 6).map(hex);
   }
+  for (const [i, v] of Object.entries(data.text ?? {})) if (Number(i) < args.length) args[Number(i)] = v;
   return `${name}(${args.join(', ')}) = ${renderReturn(nr, ret)}`;
 }
 
+/** struct sigaction as strace prints it: {sa_handler=..., sa_mask=[...], sa_flags=..., sa_restorer=...}. */
+export function renderSigaction(handler: bigint, flags: bigint, restorer: bigint, mask: bigint): string {
+  const h = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : hex(handler);
+  const sigs: string[] = [];
+  for (let i = 1; i <= 64; i++) if (mask & (1n << BigInt(i - 1))) sigs.push(signalName(i).replace(/^SIG/, ''));
+  const r = flags & BigInt(SA.SA_RESTORER) ? `, sa_restorer=${hex(restorer)}` : '';
+  return `{sa_handler=${h}, sa_mask=[${sigs.join(' ')}], sa_flags=${saFlags(flags)}${r}}`;
+}
+
+/** strace's xlat order of sa_flags (SA_RESTORER first). */
+const SA_ORDER: Record<string, number> = {
+  SA_RESTORER: SA.SA_RESTORER, SA_ONSTACK: SA.SA_ONSTACK, SA_RESTART: SA.SA_RESTART, SA_NODEFER: SA.SA_NODEFER,
+  SA_RESETHAND: SA.SA_RESETHAND, SA_SIGINFO: SA.SA_SIGINFO, SA_NOCLDSTOP: SA.SA_NOCLDSTOP, SA_NOCLDWAIT: SA.SA_NOCLDWAIT,
+};
+
 /** sa_flags as strace prints them (SA_RESTORER|SA_SIGINFO). */
 export function saFlags(v: bigint): string {
-  return flags(v, SA, '0');
+  return flags(v, SA_ORDER, '0');
 }

@@ -26,6 +26,9 @@ export function accessErrorBits(access: number, r: MmuRegs): number {
  * else the #PF error code (P = 1: a present translation denied the access; PK set as 4.7 says).
  */
 export function rightsFault(attr: number, access: number, r: MmuRegs): number {
+  // Common case first: a user data access to a user page it may read/write, keys off.
+  if (r.cpl === 3 && access !== ACC_FETCH && (attr & ATTR_US) !== 0 && (access === ACC_READ || (attr & ATTR_RW) !== 0) &&
+      (r.cr4 & CR4_PKE) === 0) return 0;
   const user = r.cpl === 3;
   const userPage = (attr & ATTR_US) !== 0;
   if (access === ACC_FETCH) {

@@ -44,7 +44,15 @@ const OFFSET_MASK = [0xfff, 0x1fffff, 0x3fffffff] as const;
 export class TlbLevel {
   hits = 0;
   misses = 0;
-  constructor(readonly name: string, readonly arrays: TlbArray[]) {}
+  readonly arrays: TlbArray[];
+  constructor(readonly name: string, arrays: TlbArray[]) {
+    // One elements kind for every level, empty or not, so the code that walks `arrays` stays
+    // monomorphic (an empty literal would keep V8's small-integer elements kind).
+    const a: (TlbArray | null)[] = [null];
+    a.pop();
+    for (const t of arrays) a.push(t);
+    this.arrays = a as TlbArray[];
+  }
 
   /** Array index and entry index of a hit packed as arrayIdx * 2^24 + entry, or -1. No side effects. */
   probe(lo: number, hi: number, pcid: number): number {
@@ -178,7 +186,6 @@ export class Mmu {
   private pcid = 0;
   private startCycle = 0;
   private pieceFound = 0;
-  private entryAddr = -1;
 
   constructor(readonly phys: PhysMem, readonly clock: Clock, config?: Partial<MmuConfig> | MmuConfigInput) {
     const c = (this.config = resolveMmuConfig(config));
@@ -263,8 +270,12 @@ export class Mmu {
         }
       }
     }
-    // Otherwise run the state machine to completion: each phase's cycles at once, and a walk's
-    // references in one loop (the same steps, in the same order, as tick() would make).
+    return this.translateSlow(laLo, laHi, access, size);
+  }
+
+  /** Runs the state machine to completion: each phase's cycles at once, and a walk's references
+   * in one loop (the same steps, in the same order, as tick() would make). */
+  private translateSlow(laLo: number, laHi: number, access: number, size: number): number {
     this.begin(laLo, laHi, access, size);
     while (this.phase !== PH_DONE) {
       if (this.phase === PH_WALK && this.tracer === null) {
@@ -313,7 +324,6 @@ export class Mmu {
     this.faultVector = 0;
     this.faultErrorCode = 0;
     this.pa2 = -1;
-    this.entryAddr = -1;
     this.lastAttr = -1;
     this.pending[0] = this.pending[1] = 0;
     const off = laLo & 0xfff;
@@ -374,7 +384,7 @@ export class Mmu {
       la: (BigInt(this.curHi) << 32n) | BigInt(this.curLo),
       level: walking ? w.level : 0,
       levelName: walking ? LEVEL_NAMES[w.level] : '',
-      entryAddr: walking ? this.entryAddr : -1,
+      entryAddr: walking ? w.nextEntryAddr() : -1,
       cyclesLeft: this.left,
     };
   }
@@ -483,7 +493,6 @@ export class Mmu {
     }
     this.phase = PH_WALK;
     this.left = this.walkLat[level];
-    this.entryAddr = w.nextEntryAddr();
   }
 
   private endWalkRef(): void {
@@ -494,7 +503,6 @@ export class Mmu {
     if (this.tracer !== null) this.traceStep(w, level, st);
     if (st === WALK_RUNNING) {
       this.left = this.walkLat[w.level];
-      this.entryAddr = w.nextEntryAddr();
       return;
     }
     this.walkDone(w, st);

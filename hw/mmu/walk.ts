@@ -156,7 +156,8 @@ export class Walker {
 
   /** 4.8: sets A in every entry the successful walk used, and D in the leaf for a write. */
   commit(): void {
-    for (let l = this.startLevel; l >= this.leafLevel; l--) {
+    // (Eager: the non-leaf entries got A as the walk passed them; only the leaf is left.)
+    for (let l = this.eager ? this.leafLevel : this.startLevel; l >= this.leafLevel; l--) {
       const want = l === this.leafLevel && this.access === ACC_WRITE ? PTE_A | PTE_D : PTE_A;
       // Flags never clear during a translation, so an entry read with them set still has them.
       if (((this.entryLo[l] | ((this.setEarly >> l) & 1 ? PTE_A : 0)) & want) === want) continue;

@@ -44,7 +44,14 @@ export function sysOpen(k: Kernel, t: Task, a: SysArgs): SyscallResult {
     return t.files.install(proc);
   }
   const r = k.vfs.walkParent(t.cwd, path);
-  if (typeof r === 'number') return r;
+  if (typeof r === 'number') {
+    // open_last_lookups(): O_CREAT of a missing name written with a trailing slash is EISDIR.
+    if (r === -ERRNO.ENOENT && flags & O.O_CREAT && path.endsWith('/')) {
+      const parent = k.vfs.walkParent(t.cwd, path.replace(/\/+$/, ''));
+      if (typeof parent !== 'number') return -ERRNO.EISDIR;
+    }
+    return r;
+  }
   const [dir, last] = r;
   let inode: Inode | undefined;
   if (last === '' || last === '.' || last === '..') inode = last === '..' ? dir.parent : dir;
@@ -96,7 +103,10 @@ function readAt(k: Kernel, f: OpenFile, addr: number, count: number, pos: number
     size = k.mmg.fileSize(data);
     src = (p, n) => k.mmg.fileRead(data, p, n);
   }
-  if (pos >= size) return 0;
+  if (pos >= size) {
+    if (k.straceData) k.straceData.arg![1] = new Uint8Array(0); // read(3, "", 4096) = 0
+    return 0;
+  }
   const total = Math.min(count, size - pos, MAX_RW_COUNT);
   let done = 0;
   let traced: Uint8Array | null = null;

@@ -7,6 +7,7 @@ import { ERRNO, SIG, SI_CODES } from '../uapi/constants.ts';
 import { le64, rdle64 } from '../uaccess.ts';
 import { defaultAction } from '../signal-defs.ts';
 import { UC_SIZE, restoreUcontext } from '../signal-frame.ts';
+import { renderSigaction } from '../strace.ts';
 
 const SIGBIT = (sig: number) => 1n << BigInt(sig - 1);
 const UNBLOCKABLE = SIGBIT(SIG.SIGKILL) | SIGBIT(SIG.SIGSTOP);
@@ -22,6 +23,7 @@ export function sysRtSigaction(k: Kernel, t: Task, a: SysArgs): SyscallResult {
     const b = k.copyFromUser(actAddr, 32);
     if (b === null) return -ERRNO.EFAULT;
     newAct = { handler: rdle64(b, 0), flags: rdle64(b, 8), restorer: rdle64(b, 16), mask: rdle64(b, 24) & ~UNBLOCKABLE };
+    if (k.straceData) (k.straceData.text ??= {})[1] = renderSigaction(newAct.handler, newAct.flags, newAct.restorer, newAct.mask);
   }
   // do_sigaction()
   if (sig < 1 || sig > 64 || (newAct !== null && (sig === SIG.SIGKILL || sig === SIG.SIGSTOP))) return -ERRNO.EINVAL;
@@ -34,6 +36,7 @@ export function sysRtSigaction(k: Kernel, t: Task, a: SysArgs): SyscallResult {
       for (const th of t.group) th.pending = th.pending.filter((p) => p.sig !== sig || p.forced);
   }
   if (oactAddr !== 0) {
+    if (k.straceData) (k.straceData.text ??= {})[2] = renderSigaction(old.handler, old.flags, old.restorer, old.mask);
     const b = new Uint8Array(32);
     le64(b, 0, old.handler);
     le64(b, 8, old.flags);

@@ -361,6 +361,63 @@ flag:   .zero 8
   });
 });
 
+describe('thread join through CLONE_CHILD_CLEARTID', () => {
+  it('CLONE_PARENT_SETTID stores the tid and the thread\'s exit clears it', () => {
+    const r = runAsm(`
+        .text
+        .globl _start
+_start: li    r0, SYS_mmap
+        li    r1, 0
+        li    r2, 16384
+        li    r3, PROT_READ|PROT_WRITE
+        li    r4, MAP_PRIVATE|MAP_ANONYMOUS
+        li    r5, -1
+        li    r6, 0
+        syscall
+        mov   r12, r0
+        li    r0, SYS_clone
+        li    r1, CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID
+        li    r9, 16384
+        add   r2, r12, r9
+        la    r3, tidw
+        la    r4, tidw
+        li    r5, 0
+        syscall
+        beqz  r0, thread
+        mov   r11, r0
+        la    r9, tidw
+        ld32  r1, [r9]
+        call  out
+join:   la    r9, tidw
+        ld32  r1, [r9]
+        beqz  r1, joined
+        li    r0, SYS_sched_yield
+        syscall
+        b     join
+joined: la    r9, work
+        ld64  r1, [r9]
+        call  out
+        call  exit0
+thread: li    r10, 100
+tl:     li    r0, SYS_sched_yield
+        syscall
+        addi  r10, r10, -1
+        bnez  r10, tl
+        la    r9, work
+        li    r1, 0x77
+        st64  [r9], r1
+        li    r0, SYS_exit
+        li    r1, 0
+        syscall
+        .bss
+tidw:   .zero 8
+work:   .zero 8
+`);
+    expect(r.result.exitCode).toBe(0);
+    expect(r.words).toEqual([3n, 0x77n]);
+  });
+});
+
 describe('OOM killer', () => {
   it('kills the process with the largest RSS with a Linux-like message; the parent keeps running', () => {
     const r = runAsm(`

@@ -1,7 +1,7 @@
 // Unit tests of the kernel-proc pieces that need no machine: strace rendering, the signal frame
 // layout, struct rusage offsets, wait status words, the VFS path walk and descriptor table.
 import { describe, expect, it } from 'vitest';
-import { renderSyscall } from '../../kernel/strace.ts';
+import { renderSigaction, renderSyscall } from '../../kernel/strace.ts';
 import { buildSigframe, restoreUcontext, sigframeAddress, SI_OFFSET, UC_OFFSET, FRAME_SIZE } from '../../kernel/signal-frame.ts';
 import { rusageBytes } from '../../kernel/syscalls/process.ts';
 import { exitStatus, signaledStatus, defaultAction } from '../../kernel/signal-defs.ts';
@@ -21,6 +21,12 @@ describe('strace rendering', () => {
   it('renders write buffers and open paths as C strings', () => {
     expect(renderSyscall(1, [1n, 0x1000n, 6n, 0n, 0n, 0n], 6n, { arg: { 1: new TextEncoder().encode('hello\n') } })).toBe('write(1, "hello\\n", 6) = 6');
     expect(renderSyscall(2, [0x1000n, 0x242n, 0o644n, 0n, 0n, 0n], 3n, { arg: { 0: 'F' } })).toBe('open("F", O_RDWR|O_CREAT|O_TRUNC, 0644) = 3');
+  });
+  it('renders struct sigaction arguments given by the handler', () => {
+    const text = renderSigaction(0x401000n, 0x04000004n, 0x401020n, 1n << 9n);
+    expect(renderSyscall(13, [11n, 0x1000n, 0n, 8n, 0n, 0n], 0n, { text: { 1: text } })).toBe(
+      'rt_sigaction(SIGSEGV, {sa_handler=0x401000, sa_mask=[USR1], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x401020}, NULL, 8) = 0',
+    );
   });
   it('renders exit_group with no return value', () => {
     expect(renderSyscall(231, [0n, 0n, 0n, 0n, 0n, 0n], null)).toBe('exit_group(0) = ?');

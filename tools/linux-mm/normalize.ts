@@ -80,7 +80,9 @@ export class Normalizer {
     if (pick === undefined) {
       let best = -1n;
       for (const a of cands) {
-        const dist = x < a.base ? a.base - x : x - a.end;
+        // Distance to the region: base - x below it, x - end above it (an end address equal to the
+        // base is not "contained" and lies at distance 0 below).
+        const dist = x <= a.base ? a.base - x : x >= a.end ? x - a.end : 0n;
         if (best < 0n || dist <= best) {
           best = dist;
           pick = a;
