@@ -280,6 +280,7 @@ export class Cpu {
         pa = this.iPa + (pcLo & 0xfff);
         mmu.result = pa;
         mmu.faultVector = 0;
+        mmu.faultErrorCode = 0;
         mmu.pa2 = -1;
         mmu.split = 8;
         mmu.found = FOUND_L1;
