@@ -1,3 +1,4 @@
+import { checkInvariants } from '../../kernel/mm/index.ts';
 // Test helpers: run a T64 assembly program on a fresh kernel and decode what it wrote.
 import { runProgram, type RunOptions, type RunResult } from '../../tools/runner/index.ts';
 import type { TraceEvent } from '../../hw/trace.ts';
@@ -56,6 +57,9 @@ export function runAsm(src: string, opts: Partial<RunOptions> & { trace?: boolea
     tracer: opts.trace ? { event: (e) => events.push(e) } : null,
     ...opts,
   });
+  // Invariants after every run: refcounts equal users, no leaked frame, every present PTE in a VMA.
+  const violations = checkInvariants(result.kernel.mmg.kmm);
+  if (violations.length > 0) throw new Error(`mm invariants violated after the run:\n${violations.slice(0, 10).join('\n')}`);
   const stdout = new Uint8Array(Buffer.concat(out));
   const words: bigint[] = [];
   const dv = new DataView(stdout.buffer, stdout.byteOffset, stdout.byteLength);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compileScenario } from '../../tools/linux-mm/compile.ts';
 import { runProgram } from '../../tools/runner/index.ts';
 import { normalize } from '../../tools/linux-mm/normalize.ts';
+import { checkInvariants } from '../../kernel/mm/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', 'fixtures', 'linux-mm');
@@ -19,7 +20,9 @@ const variants = join(here, 'linux-mm-variants');
 function run(scn: string, name: string, aslr: 0 | 1 | 2): string {
   const src = compileScenario(readFileSync(scn, 'utf8'), scn);
   const out: Uint8Array[] = [];
-  runProgram({ program: `${name}.s`, programText: src, cwd: `/tmp/${name}`, aslr, seed: 11, stdout: (b) => out.push(b.slice()) });
+  const r = runProgram({ program: `${name}.s`, programText: src, cwd: `/tmp/${name}`, aslr, seed: 11, stdout: (b) => out.push(b.slice()) });
+  // After every process exited: refcounts equal users, no frame leaked, no PTE outside a VMA.
+  expect(checkInvariants(r.kernel.mmg.kmm), `${name}: mm invariants`).toEqual([]);
   return normalize(Buffer.concat(out).toString('utf8'));
 }
 

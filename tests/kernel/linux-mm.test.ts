@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLinuxMmScenario } from '../../tools/linux-mm/run.ts';
+import { checkInvariants } from '../../kernel/mm/index.ts';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'linux-mm');
 const names = readdirSync(dir).filter((f) => f.endsWith('.scn')).map((f) => f.slice(0, -4)).sort();
@@ -14,8 +15,11 @@ describe('linux-mm conformance (Linux 6.18 transcripts)', () => {
     it(name, () => {
       const expected = readFileSync(join(dir, `${name}.expected`), 'utf8');
       for (const aslr of [2, 0] as const) {
-        const { normalized } = runLinuxMmScenario(join(dir, `${name}.s`), { aslr, seed: 1 + name.length });
+        const { normalized, result } = runLinuxMmScenario(join(dir, `${name}.s`), { aslr, seed: 1 + name.length });
         expect(normalized, `${name} (aslr ${aslr})`).toBe(expected);
+        // After every process exited: refcounts equal users, no frame leaked, no PTE outside a VMA.
+        expect(result.kernel.mmg.kmm.mms.size, 'every mm was torn down').toBe(0);
+        expect(checkInvariants(result.kernel.mmg.kmm), 'mm invariants').toEqual([]);
       }
     });
   }

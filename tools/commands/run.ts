@@ -1,10 +1,11 @@
 // `pagewalk run PROG [ARGS...]`: run a T64 program on the simulated machine and kernel.
 import { PagewalkError } from '../../hw/errors.ts';
 import type { Command } from '../command.ts';
-import { runProgram, type RunOptions } from '../runner/index.ts';
+import { type RunOptions } from '../runner/index.ts';
+import { extractRunExtras, runWithExtras, RUN_EXTRAS_HELP } from '../report/run-extras.ts';
 import { formatStats } from '../runner/stats.ts';
 
-const HELP = `usage: pagewalk run [options] PROG [ARGS...]
+const HELP_HEAD = `usage: pagewalk run [options] PROG [ARGS...]
 
 Runs PROG (a T64 .s file, assembled on the fly, or a T64 ELF executable) as the first
 process on a simulated x86-64 machine with a Linux-like kernel. Its standard output and
@@ -19,11 +20,15 @@ options:
   --max-cycles N      stop after N cycles
   --file HOST:GUEST   copy host file HOST into the guest as GUEST (repeatable; cold in the page cache)
   --cwd DIR           the program's working directory in the guest (default /root)
+`;
+const HELP = HELP_HEAD + RUN_EXTRAS_HELP + `
 
 examples:
   pagewalk run userland/examples/01-first-touch.s
   pagewalk run --stats --aslr 0 prog.s arg1 arg2
   pagewalk run --file data.bin:/data/in.bin --cwd /data prog
+  pagewalk run --explain-faults userland/examples/02-zero-page.s
+  pagewalk run --report out.html userland/examples/03-fork-cow.s
 `;
 
 /** Parses a size with an optional K/M/G suffix. */
@@ -99,11 +104,12 @@ export const command: Command = {
   summary: 'run a T64 program (.s or ELF) on the simulated machine and kernel',
   help: HELP,
   run(argv, io) {
-    const { options, stats } = parseRunArgs(argv);
+    const { argv: rest, extras } = extractRunExtras(argv);
+    const { options, stats } = parseRunArgs(rest);
     options.stdout = (b) => io.stdout(b);
     options.stderr = (b) => io.stderr(b);
     options.stdin = io.readStdin();
-    const r = runProgram(options);
+    const r = runWithExtras(options, extras, io);
     if (r.reason === 'max-cycles')
       io.stderr(`pagewalk: stopped at the --max-cycles limit (${r.kernel.clock.now.toLocaleString('en-US')} cycles)\n`);
     else if (r.reason === 'deadlock') io.stderr('pagewalk: every process is blocked (deadlock)\n');
