@@ -33,7 +33,9 @@ export function doMsync(kmm: KernelMm, mm: Mm, start: number, len: number, flags
   for (;;) {
     if (vma === null) return -ERRNO.ENOMEM;
     if (start < vma.start) {
-      if (flags === MS.MS_SYNC) return -ERRNO.ENOMEM;
+      // SYSCALL_DEFINE3(msync): only a plain MS_ASYNC stops at the first hole; the others skip it
+      // (MS_SYNC still writes back the VMAs after it) and report ENOMEM at the end.
+      if (flags === MS.MS_ASYNC) return -ERRNO.ENOMEM;
       start = vma.start;
       if (start >= end) return -ERRNO.ENOMEM;
       unmappedError = -ERRNO.ENOMEM;

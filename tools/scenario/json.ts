@@ -1,4 +1,6 @@
 // JSON helpers shared by the file loaders: syntax errors with line:col, zod paths as text.
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { PagewalkError } from '../../hw/errors.ts';
 
 /** JSON.parse, turning a syntax error into `name:line:col: invalid JSON: message`. */
@@ -6,7 +8,7 @@ export function parseJsonWithPosition(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).replace(/ (in JSON )?at position \d+.*$/s, '').replace(/,? ".*" is not valid JSON$/s, '');
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/ (in JSON )?at position \d+.*$/s, '').replace(/,? ".*"(\.\.\.)? is not valid JSON$/s, '');
     const pos = jsonErrorOffset(text);
     const before = text.slice(0, pos).split('\n');
     throw new PagewalkError(`${name}:${before.length}:${before[before.length - 1].length + 1}: invalid JSON: ${msg}`);
@@ -161,4 +163,29 @@ export function zodIssuePath(path: ReadonlyArray<PropertyKey>): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? String(p) : `.${String(p)}`;
   return s === '' ? '(top level)' : s;
+}
+
+/** Reads a user's file as text; a failure is one PagewalkError line naming it. */
+export function readUserFile(path: string, displayName = path): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new PagewalkError(`${displayName}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
+  }
+}
+
+/**
+ * Parses and validates a user's JSON file with a zod schema. The first problem becomes one
+ * PagewalkError line `file[:line:col]: field: message`; `position` locates schema errors in the
+ * text (skip it for very large files, where a JSON syntax error still gets its line:col).
+ */
+export function parseUserJson<T>(schema: z.ZodType<T>, text: string, name: string, position = true): T {
+  const raw = parseJsonWithPosition(text, name);
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  const off = position ? jsonPathOffset(text, i.path) : -1;
+  const where = off >= 0 ? `${name}:${lineCol(text, off)}` : name;
+  throw new PagewalkError(`${where}: ${zodIssuePath(i.path)}: ${i.message}`);
 }
