@@ -6,7 +6,7 @@ import { loadVectors } from '../vectors/load.ts';
 import { runVectors } from '../vectors/run.ts';
 import type { Command } from '../command.ts';
 
-const help = `usage: pagewalk vectors <file.json> [--ad-policy eager|lazy] [--failures N] [--family NAME]
+const help = `usage: pagewalk vectors <file.json> [--ad-policy eager|lazy] [--failures N] [--family NAME] [--json]
 
 Runs every x86-64 translation vector of the file (schema paging-vectors/1,
 tests/fixtures/CONFORMANCE.md) on a fresh MMU each: applies the registers and
@@ -21,6 +21,7 @@ options:
                           (default eager, QEMU's; lazy compares memory_lazy)
   --failures N            failures to print in full (default 10)
   --family NAME           run only the vectors of this family
+  --json                  print the tallies and every failure as JSON
 
 examples:
   pagewalk vectors tests/fixtures/paging-vectors.json
@@ -36,6 +37,7 @@ export const command: Command = {
     let policy: AdPolicy = 'eager';
     let showFailures = 10;
     let family: string | undefined;
+    let json = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
       const value = () => {
@@ -53,6 +55,8 @@ export const command: Command = {
         showFailures = Number(v);
       } else if (a === '--family') {
         family = value();
+      } else if (a === '--json') {
+        json = true;
       } else if (a.startsWith('-')) {
         throw new PagewalkError(`vectors: unknown option '${a}' (try 'pagewalk vectors --help')`, 2);
       } else if (file === undefined) {
@@ -69,6 +73,17 @@ export const command: Command = {
     }
     const { results, families } = runVectors(data, policy);
     const failed = results.filter((r) => !r.passed);
+    if (json) {
+      const report = {
+        adPolicy: policy,
+        passed: results.length - failed.length,
+        failed: failed.length,
+        families,
+        failures: failed.map((r) => ({ id: r.id, mismatches: r.mismatches, explanation: r.explanation })),
+      };
+      io.stdout(JSON.stringify(report, null, 2) + '\n');
+      return failed.length === 0 ? 0 : 1;
+    }
     const out: string[] = [];
     if (failed.length > 0 && showFailures > 0) {
       for (const r of failed.slice(0, showFailures)) {
@@ -81,7 +96,9 @@ export const command: Command = {
     }
     const w = Math.max(6, ...families.map((f) => f.family.length));
     out.push(`ad policy: ${policy}`, `${'family'.padEnd(w)}  ${'passed'.padStart(6)}  ${'failed'.padStart(6)}`);
-    for (const f of families) out.push(`${f.family.padEnd(w)}  ${String(f.passed).padStart(6)}  ${String(f.failed).padStart(6)}`);
+    const n = (x: number) => x.toLocaleString('en-US').padStart(6);
+    for (const f of families) out.push(`${f.family.padEnd(w)}  ${n(f.passed)}  ${n(f.failed)}`);
+    // The closing line stays plain digits: test-report readers parse 'N passed, M failed'.
     out.push(`${results.length - failed.length} passed, ${failed.length} failed`);
     io.stdout(out.join('\n') + '\n');
     return failed.length === 0 ? 0 : 1;
