@@ -111,7 +111,7 @@ export const command: Command = {
     options.stdin = io.readStdin();
     const r = runWithExtras(options, extras, io);
     if (r.reason === 'max-cycles')
-      io.stderr(`pagewalk: stopped at the --max-cycles limit (${r.kernel.clock.now.toLocaleString('en-US')} cycles)\n`);
+      io.stderr(`pagewalk: stopped: the clock reached the --max-cycles limit of ${options.maxCycles!.toLocaleString('en-US')} (at ${r.kernel.clock.now.toLocaleString('en-US')} cycles, boot and exec included)\n`);
     else if (r.reason === 'deadlock') io.stderr('pagewalk: every process is blocked (deadlock)\n');
     if (r.killMessage !== null) io.stderr(`pagewalk: ${r.killMessage}\n`);
     if (stats) io.stderr(formatStats(r.stats, [options.program, ...(options.args ?? [])].join(' ')));
