@@ -143,7 +143,7 @@ export class MmGlue {
   }
 
   fileRead(data: unknown, pos: number, len: number): Uint8Array {
-    return (data as AddressSpace).read(pos, len);
+    return (data as AddressSpace).read(pos, len, true);
   }
 
   fileWrite(data: unknown, pos: number, bytes: Uint8Array): number {
@@ -195,9 +195,9 @@ export class MmGlue {
     const mm = t.mm as Mm;
     switch (name) {
       case 'munmap': return doMunmap(kmm, mm, a.u(0), a.u(1));
-      case 'mprotect': return doMprotect(kmm, mm, a.u(0), a.u(1), a.u32(2));
+      case 'mprotect': return doMprotect(kmm, mm, a.u(0), a.u(1), a.u(2), t);
       case 'brk': return doBrk(kmm, mm, a.u(0), t);
-      case 'mremap': return doMremap(kmm, mm, a.u(0), a.u(1), a.u(2), a.u32(3), a.u(4), t);
+      case 'mremap': return doMremap(kmm, mm, a.u(0), a.u(1), a.u(2), a.u(3), a.u(4), t);
       case 'msync': return doMsync(kmm, mm, a.u(0), a.u(1), a.u32(2));
       case 'mincore': return doMincore(kmm, mm, a.u(0), a.u(1), a.u(2), (addr: number, bytes: Uint8Array) => this.k.copyToUser(addr, bytes) === bytes.length);
       case 'madvise': return doMadvise(kmm, mm, a.u(0), a.u(1), a.i32(2), t);

@@ -2,14 +2,17 @@
 // `attr` holds the rights combined over every level of the walk (ATTR_RW, ATTR_US: logical
 // AND; ATTR_XD: logical OR) and the leaf's protection key; a TLB entry caches the same word,
 // so a TLB hit and a walk are checked by the same function against the current mode.
-import {
-  CR0_WP, CR4_PKE, CR4_SMAP, CR4_SMEP, EFER_NXE, PFEC_I, PFEC_P, PFEC_PK, PFEC_U, PFEC_W, RFLAGS_AC, type MmuRegs,
-} from './regs.ts';
-import { ATTR_PK_SHIFT, ATTR_RW, ATTR_US, ATTR_XD } from './tlb.ts';
+import * as codes from './codes.ts';
+import * as regs from './regs.ts';
+import type { MmuRegs } from './regs.ts';
+import * as tlb from './tlb.ts';
 
-export const ACC_READ = 0;
-export const ACC_WRITE = 1;
-export const ACC_FETCH = 2;
+// Local copies of imported constants (V8 folds these; see codes.ts).
+const { ACC_READ, ACC_WRITE, ACC_FETCH } = codes;
+const { CR0_WP, CR4_PKE, CR4_SMAP, CR4_SMEP, EFER_NXE, PFEC_I, PFEC_P, PFEC_PK, PFEC_U, PFEC_W, RFLAGS_AC } = regs;
+const { ATTR_PK_SHIFT, ATTR_RW, ATTR_US, ATTR_XD } = tlb;
+
+export { ACC_READ, ACC_WRITE, ACC_FETCH } from './codes.ts';
 export const ACCESS_NAMES = ['read', 'write', 'fetch'] as const;
 
 /** Error-code bits every #PF of this access carries: W/R, U/S, I/D (SDM 4.7). */
@@ -26,9 +29,15 @@ export function accessErrorBits(access: number, r: MmuRegs): number {
  * else the #PF error code (P = 1: a present translation denied the access; PK set as 4.7 says).
  */
 export function rightsFault(attr: number, access: number, r: MmuRegs): number {
-  // Common case first: a user data access to a user page it may read/write, keys off.
-  if (r.cpl === 3 && access !== ACC_FETCH && (attr & ATTR_US) !== 0 && (access === ACC_READ || (attr & ATTR_RW) !== 0) &&
-      (r.cr4 & CR4_PKE) === 0) return 0;
+  // Common case, small enough to inline: a user access to a user page with keys off, which
+  // only R/W (writes) and XD (fetches, 4.6.1) can deny. Anything else, and every denial, below.
+  if (r.cpl === 3 && (attr & ATTR_US) !== 0 && (r.cr4 & CR4_PKE) === 0 &&
+      (access === ACC_READ || (access === ACC_WRITE ? (attr & ATTR_RW) !== 0 : (attr & ATTR_XD) === 0 || (r.efer & EFER_NXE) === 0)))
+    return 0;
+  return rightsFaultFull(attr, access, r);
+}
+
+function rightsFaultFull(attr: number, access: number, r: MmuRegs): number {
   const user = r.cpl === 3;
   const userPage = (attr & ATTR_US) !== 0;
   if (access === ACC_FETCH) {

@@ -11,30 +11,28 @@ import type { Clock } from '../clock.ts';
 import type { PhysMem } from '../mem/phys-mem.ts';
 import { LEVEL_NAMES, hiAddrMask, pteAddr } from '../pte.ts';
 import type { TraceSink } from '../trace.ts';
-import { ACC_FETCH, ACC_WRITE, ACCESS_NAMES, rightsFault } from './access.ts';
+import * as accessRights from './access.ts';
+import * as codes from './codes.ts';
 import { resolveMmuConfig, type MmuConfig, type MmuConfigInput } from './config.ts';
 import { FrameCache } from './frame-cache.ts';
 import { Invalidator } from './invalidate.ts';
-import {
-  CR0_PG, CR3_PCID_MASK, CR4_LA57, CR4_PCIDE, MmuRegs, VEC_GP, VEC_PF, currentPcid, isCanonicalHi,
-} from './regs.ts';
-import { ATTR_D, ATTR_G, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD, SIZE_SHIFT, TlbArray, type ArrayCounters } from './tlb.ts';
-import { WALK_FAULT, WALK_OK, WALK_RUNNING, Walker } from './walk.ts';
+import * as regs from './regs.ts';
+import { MmuRegs, currentPcid, isCanonicalHi } from './regs.ts';
+import * as tlb from './tlb.ts';
+import { SIZE_SHIFT, TlbArray, type ArrayCounters } from './tlb.ts';
+import { Walker } from './walk.ts';
 
-export { ACC_FETCH, ACC_READ, ACC_WRITE } from './access.ts';
+// Local copies of imported constants and functions (V8 folds these; see codes.ts).
+const { ACCESS_NAMES, rightsFault } = accessRights;
+const {
+  ACC_READ, ACC_WRITE, ACC_FETCH, PH_IDLE, PH_L1, PH_L2, PH_WALK, PH_DONE, FOUND_L1, FOUND_L2, FOUND_WALK,
+  WALK_RUNNING, WALK_OK, WALK_FAULT,
+} = codes;
+const { CR0_PG, CR3_PCID_MASK, CR4_LA57, CR4_PCIDE, CR4_PKE, VEC_GP, VEC_PF } = regs;
+const { ATTR_D, ATTR_G, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD } = tlb;
 
-// Phases of the translation state machine.
-export const PH_IDLE = 0;
-export const PH_L1 = 1;
-export const PH_L2 = 2;
-export const PH_WALK = 3;
-export const PH_DONE = 4;
+export { ACC_FETCH, ACC_READ, ACC_WRITE, FOUND_L1, FOUND_L2, FOUND_WALK, PH_DONE, PH_IDLE, PH_L1, PH_L2, PH_WALK } from './codes.ts';
 export const PHASE_NAMES = ['idle', 'l1-tlb', 'l2-tlb', 'walk', 'done'] as const;
-
-/** Where the translation of a page was found. */
-export const FOUND_L1 = 0;
-export const FOUND_L2 = 1;
-export const FOUND_WALK = 2;
 const FOUND_NAMES = ['l1', 'l2', 'miss'] as const;
 
 /** Page-offset mask by size code. */
@@ -121,6 +119,19 @@ export interface MmuState {
   /** Cycles left in the current phase. */
   cyclesLeft: number;
 }
+
+/** A TLB hit the L1 short path may use: no dirty-bit walk needed (a write needs D = 1), rights allow the access. */
+function usableHit(attr: number, access: number, r: MmuRegs): boolean {
+  return (access !== ACC_WRITE || (attr & ATTR_D) !== 0) && rightsFault(attr, access, r) === 0;
+}
+
+/**
+ * usableHit for a CPL-3 access with CR4.PKE = 0, as one test by access type: the hit is usable
+ * if (attr & USER_HIT_MASK[access]) === USER_HIT_WANT[access] (a user page; writable and dirty
+ * for a write; not execute-disable for a fetch). A false answer is not a denial: usableHit decides.
+ */
+const USER_HIT_MASK = Int32Array.of(ATTR_US, ATTR_US | ATTR_RW | ATTR_D, ATTR_US | ATTR_XD);
+const USER_HIT_WANT = Int32Array.of(ATTR_US, ATTR_US | ATTR_RW | ATTR_D, ATTR_US);
 
 export class Mmu {
   readonly regs = new MmuRegs();
@@ -237,45 +248,56 @@ export class Mmu {
    * faultErrorCode and, for #PF, regs.cr2Lo/Hi are set). Advances the clock.
    */
   translate(laLo: number, laHi: number, access: number, size: number): number {
-    // Short path: one page, hit in the first (4 KiB) array of the L1 TLB, access allowed, no
-    // dirty-bit update, nothing traced, nothing in flight. Same effects as the state machine.
+    // Short path, kept small so V8 inlines it into callers: a CPL-3 access to one page with
+    // CR4.PKE = 0 that hits in the first (4 KiB) array of the L1 TLB, is allowed and needs no
+    // dirty-bit update; nothing traced, nothing in flight. Same effects as the state machine.
+    const t = access === ACC_FETCH ? this.i4k : this.d4k;
     const r = this.regs;
-    if ((laLo & 0xfff) + size <= 0x1000 && (r.cr0 & CR0_PG) !== 0 && this.tracer === null && (this.phase & 3) === 0) {
-      const t = access === ACC_FETCH ? this.i4k : this.d4k;
-      const top = (r.cr4 & CR4_LA57) !== 0 ? laHi >> 24 : laHi >> 15;
-      if (t !== null && (top === 0 || top === -1)) {
-        const pcid = (r.cr4 & CR4_PCIDE) !== 0 ? r.cr3Lo & CR3_PCID_MASK : 0;
-        const k = ((laHi & 0x1ffffff) * 1048576 + (laLo >>> 12)) * 8; // size code 0
-        const first = (((laLo >>> 12) | (laHi << 20)) & t.setMask) * t.ways;
-        const end = first + t.ways;
-        const key = t.key;
-        const asid = t.asid;
-        for (let i = first; i < end; i++) {
-          if (key[i] !== k || (asid[i] !== pcid && asid[i] !== -1)) continue;
-          const attr = t.attr[i];
-          if ((access === ACC_WRITE && (attr & ATTR_D) === 0) || rightsFault(attr, access, r) !== 0) break;
-          t.hit(i);
-          (access === ACC_FETCH ? this.l1i : this.l1d).hits++;
-          this.translations++;
-          this.clock.now += this.l1Lat;
-          const pa = t.base[i] + (laLo & 0xfff);
-          this.result = pa;
-          this.faultVector = 0;
-          this.faultErrorCode = 0;
-          this.pa2 = -1;
-          this.split = size;
-          this.found = FOUND_L1;
-          this.lastCycles = this.l1Lat;
-          return pa;
-        }
+    if (t !== null && r.cpl === 3 && (laLo & 0xfff) + size <= 0x1000 && this.tracer === null && (this.phase & 3) === 0) {
+      const cr4 = r.cr4;
+      const top = (cr4 & CR4_LA57) !== 0 ? laHi >> 24 : laHi >> 15;
+      if ((r.cr0 & CR0_PG) !== 0 && (top === 0 || top === -1) && (cr4 & CR4_PKE) === 0) {
+        const i = t.find4k(laLo, laHi, (cr4 & CR4_PCIDE) !== 0 ? r.cr3Lo & CR3_PCID_MASK : 0);
+        if (i >= 0 && (t.attr[i] & USER_HIT_MASK[access]) === USER_HIT_WANT[access]) return this.l1Hit(t, i, access, laLo, size);
       }
     }
     return this.translateSlow(laLo, laHi, access, size);
   }
 
+  /** An L1 hit on entry i of the first array, for the short paths: the L1 phase's effects. */
+  private l1Hit(t: TlbArray, i: number, access: number, laLo: number, size: number): number {
+    t.hit(i);
+    (access === ACC_FETCH ? this.l1i : this.l1d).hits++;
+    this.translations++;
+    const lat = this.l1Lat;
+    this.clock.now += lat;
+    const pa = t.base[i] + (laLo & 0xfff);
+    this.result = pa;
+    this.faultVector = 0;
+    this.faultErrorCode = 0;
+    this.pa2 = -1;
+    this.split = size;
+    this.found = FOUND_L1;
+    this.lastCycles = lat;
+    return pa;
+  }
+
+  /** Runs the state machine to completion: each phase's cycles at once, and a walk's references
+   * in one loop (the same steps, in the same order, as tick() would make). First, the short
+   * path for the hits translate() leaves here (any CPL, keys, rights checked by rightsFault). */
+  private translateSlow(laLo: number, laHi: number, access: number, size: number): number {
+    const t = access === ACC_FETCH ? this.i4k : this.d4k;
+    const r = this.regs;
+    if (t !== null && (laLo & 0xfff) + size <= 0x1000 && this.tracer === null && (this.phase & 3) === 0) {
+      const cr4 = r.cr4;
+      const top = (cr4 & CR4_LA57) !== 0 ? laHi >> 24 : laHi >> 15;
+      if ((r.cr0 & CR0_PG) !== 0 && (top === 0 || top === -1)) {
+        const i = t.find4k(laLo, laHi, (cr4 & CR4_PCIDE) !== 0 ? r.cr3Lo & CR3_PCID_MASK : 0);
+        if (i >= 0 && usableHit(t.attr[i], access, r)) return this.l1Hit(t, i, access, laLo, size);
+      }
+    }
   /** Runs the state machine to completion: each phase's cycles at once, and a walk's references
    * in one loop (the same steps, in the same order, as tick() would make). */
-  private translateSlow(laLo: number, laHi: number, access: number, size: number): number {
     this.begin(laLo, laHi, access, size);
     while (this.phase !== PH_DONE) {
       if (this.phase === PH_WALK && this.tracer === null) {

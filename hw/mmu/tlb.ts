@@ -21,6 +21,8 @@ export const sizeCodeOf = (s: '4K' | '2M' | '1G'): number => SIZE_NAMES.indexOf(
 
 const ASID_GLOBAL = -1;
 const POLICY = { lru: 0, plru: 1, random: 2 } as const;
+const POLICY_LRU = 0;
+const POLICY_PLRU = 1;
 const LA_HI_MASK = 0x1ffffff; // linear-address bits 56:32 (the rest is sign extension)
 
 /** 2^(32 - shift) for the size codes below 32 bits of shift. */
@@ -33,10 +35,20 @@ export function pageNumber(lo: number, hi: number, code: number): number {
   return code >= 3 ? (hi & LA_HI_MASK) >>> (shift - 32) : (hi & LA_HI_MASK) * HI_SCALE[code] + (lo >>> shift);
 }
 
-/** Low 32 bits of the page number (for the set index). */
+/** Low 32 bits of the page number, sign extension included (for the set index). */
 function pageNumberLow(lo: number, hi: number, code: number): number {
   const shift = SHIFTS[code];
   return code >= 3 ? hi >>> (shift - 32) : (lo >>> shift) | (hi << (32 - shift));
+}
+
+/** The key (pageNumber * 8 + code) as two int32s, compared without floating point: tagLo is the
+ * low 32 bits of the page number, tagHi the bits above them times 8 plus the size code. */
+function tagLoOf(lo: number, hi: number, code: number): number {
+  const shift = SHIFTS[code];
+  return code >= 3 ? (hi & LA_HI_MASK) >>> (shift - 32) : (lo >>> shift) | ((hi & LA_HI_MASK) << (32 - shift));
+}
+function tagHiOf(hi: number, code: number): number {
+  return code >= 3 ? code : (((hi & LA_HI_MASK) >>> SHIFTS[code]) << 3) | code;
 }
 
 export interface ArrayCounters {
@@ -56,6 +68,14 @@ export class TlbArray {
   /** Size codes this array holds, probed in this order. */
   readonly codes: Int32Array;
   readonly key: Float64Array; // pageNumber * 8 + size code; -1 = invalid
+  /** The key split for lookups (see tagLoOf); tagHi is -1 where key is -1. */
+  private readonly tagLo: Int32Array;
+  private readonly tagHi: Int32Array;
+  /** Valid entries with asid -1 (global). */
+  private globals = 0;
+  /** find4k's guess of the entry holding a page, indexed by the low bits of its page number. */
+  private readonly hint: Int32Array;
+  private readonly hintMask: number;
   readonly asid: Int32Array; // PCID, or -1 for a global entry
   readonly base: Float64Array; // physical base of the page (or of the next table, for a PSC)
   readonly attr: Int32Array;
@@ -80,6 +100,12 @@ export class TlbArray {
       throw new RangeError(`${name}: entries / ways must be a power of two`);
     this.codes = Int32Array.from(codes);
     this.key = new Float64Array(entries).fill(-1);
+    this.tagLo = new Int32Array(entries);
+    this.tagHi = new Int32Array(entries).fill(-1);
+    let hints = 64;
+    while (hints < 4 * entries && hints < 4096) hints *= 2;
+    this.hint = new Int32Array(hints);
+    this.hintMask = hints - 1;
     this.asid = new Int32Array(entries);
     this.base = new Float64Array(entries);
     this.attr = new Int32Array(entries);
@@ -119,13 +145,43 @@ export class TlbArray {
 
   /** Index of a matching entry of size `code`, without counting or touching. */
   find(lo: number, hi: number, code: number, pcid: number): number {
-    const k = pageNumber(lo, hi, code) * 8 + code;
-    const first = (pageNumberLow(lo, hi, code) & (this.sets - 1)) * this.ways;
+    const tl = tagLoOf(lo, hi, code);
+    const th = tagHiOf(hi, code);
+    const first = (pageNumberLow(lo, hi, code) & this.setMask) * this.ways;
     const end = first + this.ways;
-    const key = this.key;
+    const tagLo = this.tagLo;
+    const tagHi = this.tagHi;
     const asid = this.asid;
     for (let i = first; i < end; i++) {
-      if (key[i] === k && (asid[i] === pcid || asid[i] === ASID_GLOBAL)) return i;
+      if (tagLo[i] === tl && tagHi[i] === th && (asid[i] === pcid || asid[i] === ASID_GLOBAL)) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * find() for a 4 KiB page (size code 0): the L1 short path's probe. Which way of a set hits
+   * is hard for the host to predict, so while the array holds no global entry (then at most
+   * one entry matches a page and PCID) it first tries the entry last found for this page
+   * number, and scans the set only when that one does not match.
+   */
+  find4k(lo: number, hi: number, pcid: number): number {
+    const tl = (lo >>> 12) | (hi << 20); // tagLoOf(lo, hi, 0), also the set index
+    const th = ((hi & LA_HI_MASK) >>> 12) << 3; // tagHiOf(hi, 0)
+    const tagLo = this.tagLo;
+    const tagHi = this.tagHi;
+    const asid = this.asid;
+    const h = tl & this.hintMask;
+    if (this.globals === 0) {
+      const j = this.hint[h];
+      if (tagLo[j] === tl && tagHi[j] === th && asid[j] === pcid) return j;
+    }
+    const first = (tl & this.setMask) * this.ways;
+    const end = first + this.ways;
+    for (let i = first; i < end; i++) {
+      if (tagLo[i] === tl && tagHi[i] === th && (asid[i] === pcid || asid[i] === ASID_GLOBAL)) {
+        this.hint[h] = i;
+        return i;
+      }
     }
     return -1;
   }
@@ -137,13 +193,14 @@ export class TlbArray {
 
   /** Fills an entry (replacing a matching one in place). Returns its index. */
   insert(lo: number, hi: number, code: number, pcid: number, global: boolean, base: number, attr: number): number {
-    const k = pageNumber(lo, hi, code) * 8 + code;
-    const set = pageNumberLow(lo, hi, code) & (this.sets - 1);
+    const tl = tagLoOf(lo, hi, code);
+    const th = tagHiOf(hi, code);
+    const set = pageNumberLow(lo, hi, code) & this.setMask;
     const first = set * this.ways;
     const asidV = global ? ASID_GLOBAL : pcid;
     let i = -1;
     for (let j = first; j < first + this.ways; j++) {
-      if (this.key[j] === k && (this.asid[j] === asidV || this.asid[j] === ASID_GLOBAL || asidV === ASID_GLOBAL)) {
+      if (this.tagLo[j] === tl && this.tagHi[j] === th && (this.asid[j] === asidV || this.asid[j] === ASID_GLOBAL || asidV === ASID_GLOBAL)) {
         i = j;
         break;
       }
@@ -152,7 +209,11 @@ export class TlbArray {
       i = this.victim(set);
       if (this.key[i] !== -1) this.evictions++;
     }
-    this.key[i] = k;
+    if (this.key[i] !== -1 && this.asid[i] === ASID_GLOBAL) this.globals--;
+    if (asidV === ASID_GLOBAL) this.globals++;
+    this.key[i] = pageNumber(lo, hi, code) * 8 + code;
+    this.tagLo[i] = tl;
+    this.tagHi[i] = th;
     this.asid[i] = asidV;
     this.base[i] = base;
     this.attr[i] = attr;
@@ -164,12 +225,12 @@ export class TlbArray {
   private victim(set: number): number {
     const first = set * this.ways;
     for (let i = first; i < first + this.ways; i++) if (this.key[i] === -1) return i;
-    if (this.policy === POLICY.lru) {
+    if (this.policy === POLICY_LRU) {
       let best = first;
       for (let i = first + 1; i < first + this.ways; i++) if (this.stamp[i] < this.stamp[best]) best = i;
       return best;
     }
-    if (this.policy === POLICY.random) {
+    if (this.policy !== POLICY_PLRU) {
       let x = this.rng; // xorshift32
       x ^= x << 13;
       x ^= x >>> 17;
@@ -195,27 +256,31 @@ export class TlbArray {
   /** Records a use of entry i for the replacement policy. */
   touch(i: number): void {
     const p = this.policy;
-    if (p === POLICY.lru) {
-      this.stamp[i] = ++this.useClock;
-    } else if (p === POLICY.plru) {
-      const set = (i / this.ways) | 0;
-      const way = i - set * this.ways;
-      const bits = set * Math.max(1, this.treeLeaves - 1);
-      let node = 0;
-      let lo = 0;
-      let span = this.treeLeaves;
-      while (span > 1) {
-        span >>= 1;
-        const right = way >= lo + span;
-        this.plru[bits + node] = right ? 0 : 1; // point away from the way just used
-        if (right) lo += span;
-        node = 2 * node + (right ? 2 : 1);
-      }
+    if (p === POLICY_LRU) this.stamp[i] = ++this.useClock;
+    else if (p === POLICY_PLRU) this.touchPlru(i);
+  }
+
+  /** Tree-PLRU: every node on the path to entry i points away from it. */
+  private touchPlru(i: number): void {
+    const set = (i / this.ways) | 0;
+    const way = i - set * this.ways;
+    const bits = set * Math.max(1, this.treeLeaves - 1);
+    let node = 0;
+    let lo = 0;
+    let span = this.treeLeaves;
+    while (span > 1) {
+      span >>= 1;
+      const right = way >= lo + span;
+      this.plru[bits + node] = right ? 0 : 1; // point away from the way just used
+      if (right) lo += span;
+      node = 2 * node + (right ? 2 : 1);
     }
   }
 
   private kill(i: number): void {
+    if (this.asid[i] === ASID_GLOBAL) this.globals--;
     this.key[i] = -1;
+    this.tagHi[i] = -1;
     this.invalidations++;
   }
 
@@ -223,10 +288,11 @@ export class TlbArray {
   invalidatePage(lo: number, hi: number, pcid: number, andGlobal: boolean): void {
     for (let c = 0; c < this.codes.length; c++) {
       const code = this.codes[c];
-      const k = pageNumber(lo, hi, code) * 8 + code;
-      const first = (pageNumberLow(lo, hi, code) & (this.sets - 1)) * this.ways;
+      const tl = tagLoOf(lo, hi, code);
+      const th = tagHiOf(hi, code);
+      const first = (pageNumberLow(lo, hi, code) & this.setMask) * this.ways;
       for (let i = first; i < first + this.ways; i++) {
-        if (this.key[i] !== k) continue;
+        if (this.tagLo[i] !== tl || this.tagHi[i] !== th) continue;
         const a = this.asid[i];
         if (a === pcid || (andGlobal && a === ASID_GLOBAL)) this.kill(i);
       }

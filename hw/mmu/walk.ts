@@ -4,27 +4,33 @@
 // Accessed and dirty flags (4.8) are set by commit(); with the 'eager' policy, A is also set
 // on each present non-leaf entry (and on a PDPTE, leaf or not) as the walk passes it.
 import type { PhysMem } from '../mem/phys-mem.ts';
+import * as pte from '../pte.ts';
+import * as accessRights from './access.ts';
+import * as codes from './codes.ts';
 import { FrameCache } from './frame-cache.ts';
-import { PTE_A, PTE_ADDR_MASK_LO, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask, pteAddr } from '../pte.ts';
-import { ACC_WRITE, accessErrorBits, rightsFault } from './access.ts';
-import { CR4_PGE, EFER_NXE, PFEC_P, PFEC_RSVD, type MmuRegs } from './regs.ts';
-import { ATTR_D, ATTR_G, ATTR_PK_SHIFT, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD } from './tlb.ts';
+import * as regs from './regs.ts';
+import type { MmuRegs } from './regs.ts';
+import * as tlb from './tlb.ts';
 
-export const WALK_RUNNING = 0;
-export const WALK_OK = 1;
-export const WALK_FAULT = 2;
+// Local copies of imported constants and functions (V8 folds these; see codes.ts).
+const { accessErrorBits, rightsFault } = accessRights;
+const { ACC_WRITE, WALK_RUNNING, WALK_OK, WALK_FAULT, WF_NONE, WF_NOT_PRESENT, WF_RESERVED, WF_RIGHTS } = codes;
+const { PTE_A, PTE_ADDR_MASK_LO, PTE_D, PTE_G, PTE_HI_PK_SHIFT, PTE_P, PTE_PS, PTE_RW, PTE_US, hiAddrMask } = pte;
+const { CR4_PGE, EFER_NXE, PFEC_P, PFEC_RSVD } = regs;
+const { ATTR_D, ATTR_G, ATTR_PK_SHIFT, ATTR_RW, ATTR_SIZE_SHIFT, ATTR_US, ATTR_XD } = tlb;
 
-/** Why a walk faulted. */
-export const WF_NONE = 0;
-export const WF_NOT_PRESENT = 1;
-export const WF_RESERVED = 2;
-export const WF_RIGHTS = 3;
+export { WALK_RUNNING, WALK_OK, WALK_FAULT, WF_NONE, WF_NOT_PRESENT, WF_RESERVED, WF_RIGHTS } from './codes.ts';
 
 /** Reserved bits 20:13 of a 2 MiB leaf and 29:13 of a 1 GiB leaf (bit 12 is PAT). SDM Table 4-17, 4-19. */
 export const LARGE_RSVD_LO = [0, 0, 0x001fe000, 0x3fffe000] as const;
+const largeRsvdLo = Int32Array.from(LARGE_RSVD_LO);
 
 /** Index of the level-`level` entry for linear address (lo, hi): 9 bits at 12 + 9*(level-1). */
 export function entryIndex(lo: number, hi: number, level: number): number {
+  return index(lo, hi, level);
+}
+// (A module-local function: the walk calls it without loading an exported binding.)
+function index(lo: number, hi: number, level: number): number {
   const s = 3 + 9 * level;
   return (s >= 32 ? hi >>> (s - 32) : (lo >>> s) | (hi << (32 - s))) & 0x1ff;
 }
@@ -86,7 +92,7 @@ export class Walker {
     this.errorCode = 0;
     this.leafLevel = 0;
     this.eager = eager;
-    this.rsvdHi = (r.efer & EFER_NXE) === 0 ? (this.rsvdAddrHi | 0x80000000) >>> 0 : this.rsvdAddrHi;
+    this.rsvdHi = (r.efer & EFER_NXE) === 0 ? this.rsvdAddrHi | 0x80000000 : this.rsvdAddrHi; // int32
     this.setEarly = 0;
   }
 
@@ -98,52 +104,63 @@ export class Walker {
   /** Reads and checks the entry at `level`; returns the walk status. */
   step(r: MmuRegs): number {
     const level = this.level;
-    const addr = this.table + entryIndex(this.laLo, this.laHi, level) * 8;
-    // One frame lookup for the 8-byte entry (entries are 8-byte aligned, never straddle a frame).
-    const f = this.frames.frameOf(addr);
-    const o = addr & 0xff8;
-    const lo = (f[o] | (f[o + 1] << 8) | (f[o + 2] << 16) | (f[o + 3] << 24)) >>> 0;
-    const hi = (f[o + 4] | (f[o + 5] << 8) | (f[o + 6] << 16) | (f[o + 7] << 24)) >>> 0;
+    const addr = this.table + index(this.laLo, this.laHi, level) * 8;
+    // The entry as two int32 halves, read through a cached view of its frame (entries are
+    // 8-byte aligned, so never straddle a frame).
+    const words = this.frames.words(addr);
+    const o = (addr & 0xff8) >> 2;
+    const lo = words[o];
+    const hi = words[o + 1];
     this.entryAddr[level] = addr;
     this.entryLo[level] = lo;
     this.entryHi[level] = hi;
     // 4.5: a not-present entry ends the walk (bits other than P are ignored).
-    if ((lo & PTE_P) === 0) return this.fault(WF_NOT_PRESENT, accessErrorBits(this.access, r));
+    if ((lo & PTE_P) === 0) return this.fault(WF_NOT_PRESENT, r);
     // 4.5: bits 51:MAXPHYADDR, XD with NXE = 0, and PS in a PML5E / PML4E are reserved.
-    if ((hi & this.rsvdHi) !== 0 || (level >= 4 && (lo & PTE_PS) !== 0))
-      return this.fault(WF_RESERVED, PFEC_RSVD | PFEC_P | accessErrorBits(this.access, r));
+    if ((hi & this.rsvdHi) !== 0 || (level >= 4 && (lo & PTE_PS) !== 0)) return this.fault(WF_RESERVED, r);
     const leaf = level === 1 || (level <= 3 && (lo & PTE_PS) !== 0);
     // Eager (QEMU): A on each non-leaf entry passed, and on a PDPTE whether it maps a 1 GiB page or not.
-    if (this.eager && (lo & PTE_A) === 0 && (!leaf || level === 3)) this.setA(level, addr, lo);
-    // Combine rights: R/W and U/S by AND, XD by OR (4.6).
+    if (this.eager === true && (lo & PTE_A) === 0 && (!leaf || level === 3)) this.setA(level, addr, lo);
+    // Combine rights: R/W and U/S by AND, XD (bit 63: the sign of `hi`) by OR (4.6).
     let attr = this.attr & ((lo & (PTE_RW | PTE_US)) | ~(ATTR_RW | ATTR_US));
-    if ((hi & 0x80000000) !== 0) attr |= ATTR_XD;
+    if (hi < 0) attr |= ATTR_XD;
     this.attr = attr;
     this.attrAt[level] = attr;
-    if (!leaf) {
-      this.table = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
-      this.level = level - 1;
-      return WALK_RUNNING;
-    }
-    // Leaf. 4.5: reserved bits of a 2 MiB / 1 GiB page-frame address.
-    if (level >= 2 && (lo & LARGE_RSVD_LO[level]) !== 0)
-      return this.fault(WF_RESERVED, PFEC_RSVD | PFEC_P | accessErrorBits(this.access, r));
+    if (leaf) return this.leaf(level, lo, hi, attr, r);
+    this.table = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
+    this.level = level - 1;
+    return WALK_RUNNING;
+  }
+
+  /** The entry at `level` maps the page: its reserved address bits, then the access rights. */
+  private leaf(level: number, lo: number, hi: number, attr: number, r: MmuRegs): number {
+    // 4.5: reserved bits of a 2 MiB / 1 GiB page-frame address.
+    if (level >= 2 && (lo & largeRsvdLo[level]) !== 0) return this.fault(WF_RESERVED, r);
     this.leafLevel = level;
-    attr |= ((hi >>> (PTE_HI_PK_SHIFT)) & 0xf) << ATTR_PK_SHIFT;
+    attr |= ((hi >>> PTE_HI_PK_SHIFT) & 0xf) << ATTR_PK_SHIFT;
     attr |= (level - 1) << ATTR_SIZE_SHIFT;
     if ((lo & PTE_D) !== 0) attr |= ATTR_D;
     if ((lo & PTE_G) !== 0 && (r.cr4 & CR4_PGE) !== 0) attr |= ATTR_G;
     this.attr = attr;
     const denied = rightsFault(attr, this.access, r);
-    if (denied !== 0) return this.fault(WF_RIGHTS, denied);
-    const a = pteAddr(lo, hi);
+    if (denied !== 0) return this.deny(denied);
+    const a = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
     this.pageBase = level === 1 ? a : a - (a % 2 ** (3 + 9 * level));
     this.status = WALK_OK;
     return WALK_OK;
   }
 
-  private fault(kind: number, errorCode: number): number {
+  /** The walk ends in a #PF: a not-present or reserved-bit fault (4.7 error code from the access). */
+  private fault(kind: number, r: MmuRegs): number {
     this.faultKind = kind;
+    this.errorCode = (kind === WF_RESERVED ? PFEC_RSVD | PFEC_P : 0) | accessErrorBits(this.access, r);
+    this.status = WALK_FAULT;
+    return WALK_FAULT;
+  }
+
+  /** The walk ends in a #PF: the leaf's rights deny the access (error code from rightsFault). */
+  private deny(errorCode: number): number {
+    this.faultKind = WF_RIGHTS;
     this.errorCode = errorCode;
     this.status = WALK_FAULT;
     return WALK_FAULT;

@@ -45,12 +45,15 @@ export function anonVmaPrepare(vma: Vma): void {
   const n = vma.next;
   if (n !== null && n.anonVma !== null && !n.anonForked && anonVmaCompatible(vma, n)) {
     vma.anonVma = n.anonVma;
+    vma.anonForked = false;
     return;
   }
   const p = vma.prev;
   if (p !== null && p.anonVma !== null && !p.anonForked && anonVmaCompatible(p, vma)) {
     vma.anonVma = p.anonVma;
+    vma.anonForked = false;
     return;
   }
   vma.anonVma = new AnonVma();
+  vma.anonForked = false;
 }

@@ -7,7 +7,7 @@ import type { KernelMm } from './kmm.ts';
 import { MM_ANONPAGES as MM_ANONPAGES_ } from './mm.ts';
 import type { Mm } from './mm.ts';
 import { type Vma, TASK_SIZE as TASK_SIZE_, VM_GROWSDOWN as VM_GROWSDOWN_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_WRITE as VM_WRITE_, VM_LOCKED as VM_LOCKED_, VM_RAND_READ as VM_RAND_READ_, VM_SEQ_READ as VM_SEQ_READ_, VM_LOCKONFAULT as VM_LOCKONFAULT_, VM_IO as VM_IO_, VM_PFNMAP as VM_PFNMAP_, vmaIsAccessible as vmaIsAccessible_, PAGE_SIZE as PAGE_SIZE_ } from './vma.ts';
-import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_, PG_MLOCKED as PG_MLOCKED_, PG_DIRTY as PG_DIRTY_, PG_ZERO as PG_ZERO_, PG_REFERENCED as PG_REFERENCED_ } from './frames.ts';
+import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_, PG_MLOCKED as PG_MLOCKED_, PG_DIRTY as PG_DIRTY_, PG_ZERO as PG_ZERO_, PG_REFERENCED as PG_REFERENCED_, PG_READAHEAD as PG_READAHEAD_ } from './frames.ts';
 import { PTE_SPECIAL as PTE_SPECIAL_, PTE_PROTNONE as PTE_PROTNONE_, allocToPte as allocToPte_, entryPfn as entryPfn_, writeEntry as writeEntry_, walkToPte as walkToPte_ } from './pgtable.ts';
 import { vmPageProtLo as vmPageProtLo_, vmPageProtHi as vmPageProtHi_, mapNewPte as mapNewPte_, mmCounter as mmCounter_, putPage as putPage_ } from './memory.ts';
 import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
@@ -61,6 +61,7 @@ const PG_MLOCKED = PG_MLOCKED_;
 const PG_DIRTY = PG_DIRTY_;
 const PG_ZERO = PG_ZERO_;
 const PG_REFERENCED = PG_REFERENCED_;
+const PG_READAHEAD = PG_READAHEAD_;
 const PTE_SPECIAL = PTE_SPECIAL_;
 const PTE_PROTNONE = PTE_PROTNONE_;
 const COST_FAULT_HANDLER = COST_FAULT_HANDLER_;
@@ -79,6 +80,17 @@ export const VM_FAULT_SIGBUS = 0x2;
 export const VM_FAULT_MAJOR = 0x4;
 export const VM_FAULT_SIGSEGV = 0x40;
 export const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
+
+/**
+ * Who takes a fault, for how a VM_FAULT_RETRY (the lock dropped for I/O) is counted: the user fault
+ * handler retries with FAULT_FLAG_TRIED only after a major fault; __mm_populate() (MAP_POPULATE,
+ * mlock) restarts populate_vma_page_range() with a fresh fault (never TRIED); MADV_POPULATE_*
+ * (__get_user_pages_locked) retries with FOLL_TRIED. mm_account_fault() counts a TRIED fault as major.
+ */
+export const FAULT_USER = 0, FAULT_GUP_POPULATE = 1, FAULT_GUP_LOCKED = 2;
+/** populate_vma_page_range(..., NULL) (mprotect of locked memory): no FOLL_UNLOCKABLE, so no retry at all. */
+export const FAULT_GUP_NORETRY = 3;
+let faultCaller = FAULT_USER;
 
 /** fault_around_bytes / PAGE_SIZE. */
 export const FAULT_AROUND_PAGES = 16;
@@ -184,7 +196,8 @@ export function expandDownwards(kmm: KernelMm, vma: Vma, address: number): numbe
  * handle_mm_fault() → handle_pte_fault() for an access the VMA permits. Returns vm_fault_t bits
  * and sets kmm.fault.decision.
  */
-export function doHandleMmFault(kmm: KernelMm, vma: Vma, addr: number, write: boolean): number {
+export function doHandleMmFault(kmm: KernelMm, vma: Vma, addr: number, write: boolean, caller = FAULT_USER): number {
+  faultCaller = caller;
   const mm = vma.mm;
   const phys = kmm.phys;
   const ea = allocToPte(kmm.frames, phys, mm.pgd, addr, mm);
@@ -250,17 +263,32 @@ function doFault(kmm: KernelMm, vma: Vma, addr: number, ea: number, write: boole
   return doSharedFault(kmm, vma, addr, ea);
 }
 
-const faultFlag = { major: false };
+/** Set by filemapFault: the page was read from the device (major) / the lock was dropped for I/O (retry). */
+const faultFlag = { major: false, retry: false };
+
+/** The vm_fault_t major bit of a file fault as mm_account_fault() will count it (see faultCaller). */
+function fileFaultMajor(): number {
+  if (faultFlag.major) return faultCaller === FAULT_GUP_POPULATE ? 0 : VM_FAULT_MAJOR;
+  if (faultCaller === FAULT_GUP_NORETRY) return 0;
+  if (faultFlag.retry) return faultCaller === FAULT_GUP_LOCKED ? VM_FAULT_MAJOR : 0;
+  return 0;
+}
 
 /** filemap_fault() / shmem_fault(): the page at pgoff, or -(vm_fault bits) on error. */
 function filemapFault(kmm: KernelMm, vma: Vma, pgoff: number): number {
   const as = vma.file!.mapping;
   if (pgoff >= Math.ceil(as.size / PAGE_SIZE)) return -VM_FAULT_SIGBUS;
   faultFlag.major = false;
+  faultFlag.retry = false;
   const mode = (vma.flags & VM_RAND_READ) !== 0 ? 'rand' : (vma.flags & VM_SEQ_READ) !== 0 ? 'seq' : 'around';
   const pfn = as.getPage(pgoff, faultFlag, mode);
   // the OOM killer may have chosen this very process while the page was read in
   if (pfn < 0 || vma.mm.dead) return -VM_FAULT_OOM;
+  // do_async_mmap_readahead(): a cached page marked PG_readahead starts the next window (not with MADV_RANDOM)
+  if (!faultFlag.major && (kmm.frames.flags[pfn] & PG_READAHEAD) !== 0 && mode !== 'rand') {
+    as.hitReadahead(pgoff);
+    faultFlag.retry = true; // maybe_unlock_mmap_for_io(): VM_FAULT_RETRY (not major, so no FAULT_FLAG_TRIED)
+  }
   kmm.frames.flags[pfn] |= PG_REFERENCED;
   return pfn;
 }
@@ -273,10 +301,26 @@ function doReadFault(kmm: KernelMm, vma: Vma, addr: number, ea: number): number 
   }
   const pfn = filemapFault(kmm, vma, vma.pgoffOf(addr));
   if (pfn < 0) return -pfn;
+  if ((faultFlag.major || faultFlag.retry) && !vma.file!.mapping.shmem && faultCaller !== FAULT_GUP_NORETRY) {
+    // filemap_fault() dropped the lock for I/O (maybe_unlock_mmap_for_io: the read of a missing
+    // page, or async readahead from a PG_readahead page) and returned VM_FAULT_RETRY; the retried
+    // fault maps the page and its cached neighbours by fault-around (do_read_fault).
+    const ret = fileFaultMajor();
+    const pfn2 = vma.file!.mapping.findPage(vma.pgoffOf(addr));
+    // a fresh (not TRIED) retry of a marked page starts async readahead and retries once more
+    if (ret === 0 && pfn2 >= 0 && (kmm.frames.flags[pfn2] & PG_READAHEAD) !== 0 && (vma.flags & VM_RAND_READ) === 0) {
+      vma.file!.mapping.hitReadahead(vma.pgoffOf(addr));
+    }
+    if (doFaultAround(kmm, vma, addr, ea)) {
+      kmm.fault.decision = ret !== 0 ? 'major' : 'page-cache-hit';
+      return ret;
+    }
+  }
   mapNewPte(kmm, vma.mm, ea, pfn, vmPageProtLo(vma), vmPageProtHi(vma), true);
-  if (faultFlag.major) {
-    kmm.fault.decision = 'major';
-    return VM_FAULT_MAJOR;
+  if (faultFlag.major || faultFlag.retry) {
+    const ret = fileFaultMajor();
+    kmm.fault.decision = ret !== 0 ? 'major' : 'page-cache-hit';
+    return ret;
   }
   kmm.fault.decision = vma.file!.mapping.shmem ? 'shmem' : 'page-cache-hit';
   return 0;
@@ -304,7 +348,8 @@ function doFaultAround(kmm: KernelMm, vma: Vma, addr: number, ea: number): boole
   let hit = false;
   for (let p = startPgoff; p <= endPgoff; p++) {
     const pfn = as.findPage(p);
-    if (pfn < 0) continue;
+    // next_uptodate_folio(): a PG_readahead folio is left for ->fault (which starts async readahead)
+    if (pfn < 0 || (kmm.frames.flags[pfn] & PG_READAHEAD) !== 0) continue;
     const slot = ptBase + (fromPte + (p - startPgoff)) * 8;
     if (phys.read32(slot) !== 0 || phys.read32(slot + 4) !== 0) continue;
     mapNewPte(kmm, vma.mm, slot, pfn, lo, hi, true);
@@ -331,8 +376,9 @@ function doCowFault(kmm: KernelMm, vma: Vma, addr: number, ea: number): number {
   if ((vma.flags & VM_WRITE) !== 0) lo |= PTE_RW;
   mapNewPte(kmm, vma.mm, ea, cow, lo, vmPageProtHi(vma), false);
   kmm.stats.cowCopies++;
-  kmm.fault.decision = faultFlag.major ? 'major' : 'cow-copy';
-  return faultFlag.major ? VM_FAULT_MAJOR : 0;
+  const major = fileFaultMajor();
+  kmm.fault.decision = major !== 0 ? 'major' : 'cow-copy';
+  return major;
 }
 
 /** do_shared_fault(): a write to an unmapped page of a shared mapping (page_mkwrite, then dirty). */
@@ -341,8 +387,9 @@ function doSharedFault(kmm: KernelMm, vma: Vma, addr: number, ea: number): numbe
   if (pfn < 0) return -pfn;
   mapNewPte(kmm, vma.mm, ea, pfn, vmPageProtLo(vma) | PTE_RW | PTE_D, vmPageProtHi(vma), true);
   kmm.frames.flags[pfn] |= PG_DIRTY; // fault_dirty_shared_page()
-  kmm.fault.decision = faultFlag.major ? 'major' : 'shared-write';
-  return faultFlag.major ? VM_FAULT_MAJOR : 0;
+  const major = fileFaultMajor();
+  kmm.fault.decision = major !== 0 ? 'major' : 'shared-write';
+  return major;
 }
 
 /** do_wp_page(): a write to a present read-only PTE of a writable VMA. */
@@ -404,7 +451,7 @@ function doWpPage(kmm: KernelMm, vma: Vma, addr: number, ea: number, lo: number,
  * (FOLL_WRITE for private writable mappings, so COW is broken), counting each fault in `acct`.
  * Returns 0 or -errno (-EFAULT for SIGBUS/inaccessible, -ENOMEM for OOM).
  */
-export function populateVmaPageRange(kmm: KernelMm, vma: Vma, start: number, end: number, acct: FaultAcct): number {
+export function populateVmaPageRange(kmm: KernelMm, vma: Vma, start: number, end: number, acct: FaultAcct, caller = FAULT_GUP_POPULATE): number {
   if ((vma.flags & VM_LOCKONFAULT) !== 0) return 0;
   if (!vmaIsAccessible(vma.flags)) return -ERRNO.EFAULT;
   const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
@@ -416,7 +463,7 @@ export function populateVmaPageRange(kmm: KernelMm, vma: Vma, start: number, end
       const lo = phys.read32(ea);
       if ((lo & PTE_P) !== 0 && (!write || (lo & PTE_RW) !== 0)) continue;
     }
-    const ret = doHandleMmFault(kmm, vma, addr, write);
+    const ret = doHandleMmFault(kmm, vma, addr, write, caller);
     if ((ret & VM_FAULT_ERROR) !== 0) return (ret & VM_FAULT_OOM) !== 0 ? -ERRNO.ENOMEM : -ERRNO.EFAULT;
     if ((ret & VM_FAULT_MAJOR) !== 0) acct.majFlt++;
     else acct.minFlt++;

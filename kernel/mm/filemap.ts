@@ -4,7 +4,7 @@
 // pages are read with a latency (a page not in the cache makes a major fault).
 import type { KernelMm } from './kmm.ts';
 import type { Vma } from './vma.ts';
-import { PG_DIRTY as PG_DIRTY_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_UPTODATE as PG_UPTODATE_, PG_REFERENCED as PG_REFERENCED_ } from './frames.ts';
+import { PG_DIRTY as PG_DIRTY_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_UPTODATE as PG_UPTODATE_, PG_REFERENCED as PG_REFERENCED_, PG_READAHEAD as PG_READAHEAD_ } from './frames.ts';
 import { PTE_RW as PTE_RW_, PTE_D as PTE_D_ } from '../../hw/pte.ts';
 import { rmapWalkFile as rmapWalkFile_, zapRange as zapRange_, putPage as putPage_ } from './memory.ts';
 import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
@@ -18,6 +18,7 @@ const PG_DIRTY = PG_DIRTY_;
 const PG_SWAPBACKED = PG_SWAPBACKED_;
 const PG_UPTODATE = PG_UPTODATE_;
 const PG_REFERENCED = PG_REFERENCED_;
+const PG_READAHEAD = PG_READAHEAD_;
 const PTE_RW = PTE_RW_;
 const PTE_D = PTE_D_;
 const COST_COPY_PER_BYTE = COST_COPY_PER_BYTE_;
@@ -60,6 +61,14 @@ export class AddressSpace {
   /** i_mmap: every VMA mapping this object (shared and private). */
   readonly iMmap = new Set<Vma>();
   raPages: number;
+  /** file_ra_state (kept per object here): prev_pos of the last read(2) (-1: none yet), the current window and folio order. */
+  private raPrevPos = -1;
+  private raStart = 0;
+  private raSize = 0;
+  private raAsync = 0;
+  private raOrd = 0;
+  /** The pages of each PG_readahead folio (a mark covers the whole folio): page → [first, count]. */
+  private readonly raFolio = new Map<number, [number, number]>();
   /** A shmem object created by MAP_SHARED|MAP_ANONYMOUS: freed when the last VMA goes. */
   autoRelease = false;
   released = false;
@@ -130,20 +139,16 @@ export class AddressSpace {
       return this.readIn(pgoff);
     }
     const last = Math.ceil(this.size / PAGE) - 1;
-    let from = pgoff;
-    let to = pgoff;
-    if (fault !== null && mode !== 'rand' && this.raPages > 1) {
-      from = mode === 'seq' ? pgoff : Math.max(0, pgoff - Math.floor(this.raPages / 2));
-      to = Math.min(from + this.raPages - 1, Math.max(last, pgoff));
-    }
     let ios = 0;
-    for (let p = from; p <= to; p++) {
-      if (this.pages.has(p)) continue;
-      if (p !== pgoff && p > last) continue;
-      if (this.readIn(p) < 0) {
-        if (p === pgoff) return -1;
-        break;
-      }
+    if (fault !== null && mode === 'around' && this.raPages > 1 && pgoff <= last) {
+      ios = this.readAround(pgoff, last);
+    } else if (fault !== null && mode === 'seq' && this.raPages > 1 && pgoff <= last) {
+      // VM_SEQ_READ: do_sync_mmap_readahead() → page_cache_sync_ra(ractl, ra_pages)
+      ios = this.syncReadahead(pgoff, this.raPages);
+    }
+    if (!this.pages.has(pgoff)) {
+      // VM_RAND_READ (or no readahead): just the page (filemap_read_folio)
+      if (this.readIn(pgoff) < 0) return -1;
       ios++;
     }
     // One request for the batch: latency once, transfer per page is negligible next to it.
@@ -152,24 +157,182 @@ export class AddressSpace {
     return this.pages.get(pgoff) ?? -1;
   }
 
-  /** read(2) from the page cache (generic_file_read_iter): up to len bytes at pos, clamped to i_size. */
-  read(pos: number, len: number): Uint8Array {
+  /**
+   * do_sync_mmap_readahead() "mmap read-around": ra_pages centred on the fault (start =
+   * pgoff - ra_pages/2, async_size = ra_pages/4). Returns the number of pages read.
+   */
+  private readAround(pgoff: number, last: number): number {
+    const size = this.raPages;
+    return this.setWindow(Math.max(0, pgoff - Math.floor(size / 2)), size, Math.floor(size / 4), 0, last);
+  }
+
+  /** Records the readahead window (file_ra_state) and reads it (page_cache_ra_order). */
+  private setWindow(start: number, size: number, asyncSize: number, order: number, last: number): number {
+    this.raStart = start;
+    this.raSize = size;
+    this.raAsync = asyncSize;
+    this.raOrd = Math.min(order, Math.floor(Math.log2(size)));
+    return this.raOrder(start, size, asyncSize, this.raOrd, last);
+  }
+
+  /**
+   * page_cache_ra_order(): reads [start, start+size) clipped at EOF in folios of 2^order pages
+   * (smaller where unaligned or at the limit) up to the first folio that overlaps a cached page,
+   * marking the folio holding start+size-async PG_readahead; if a cached page stopped it,
+   * do_page_cache_ra() → page_cache_ra_unbounded() reads the rest of the window in single pages
+   * (clipped at EOF), skipping cached ones and marking the page nr_to_read-async after where it resumed.
+   */
+  private raOrder(start: number, size: number, asyncSize: number, order: number, last: number): number {
+    const limit = Math.min(last, start + size - 1);
+    const mark = start + size - asyncSize;
+    let ios = 0;
+    let idx = start;
+    let stopped = false;
+    while (idx <= limit) {
+      let o = order;
+      while (o > 0 && idx % (1 << o) !== 0) o--;
+      while (o > 0 && idx + (1 << o) - 1 > limit) o--;
+      const n = 1 << o;
+      let busy = false;
+      for (let p = idx; p < idx + n; p++) if (this.pages.has(p)) busy = true;
+      if (busy) {
+        stopped = true; // ra_alloc_folio(): filemap_add_folio() -EEXIST
+        break;
+      }
+      for (let p = idx; p < idx + n; p++) {
+        if (this.readIn(p) < 0) return ios;
+        ios++;
+      }
+      if (Math.floor(mark / n) * n === idx) this.markFolio(idx, n);
+      idx += n;
+    }
+    if (!stopped || size <= idx - start || idx > last) return ios;
+    // fallback: do_page_cache_ra(ractl, size - (index - start), async_size)
+    const nr = Math.min(size - (idx - start), last - idx + 1);
+    const raMark = asyncSize <= nr ? nr - asyncSize : -1;
+    for (let i = 0; i < nr; i++) {
+      const p = idx + i;
+      if (this.pages.has(p)) continue;
+      if (this.readIn(p) < 0) break;
+      if (i === raMark) this.markFolio(p, 1);
+      ios++;
+    }
+    return ios;
+  }
+
+  private markFolio(first: number, n: number): void {
+    const fr = this.kmm.frames;
+    for (let p = first; p < first + n; p++) {
+      fr.flags[this.pages.get(p)!] |= PG_READAHEAD;
+      this.raFolio.set(p, [first, n]);
+    }
+  }
+
+  /**
+   * page_cache_sync_ra() for a read(2) of `req` pages from `index` whose first page is not cached:
+   * at the start of the file or right after the previous read an initial window (get_init_ra_size),
+   * after a run of cached pages a window as long as that run (doubled when it reaches the start of
+   * the file), otherwise just the requested pages.
+   */
+  private syncReadahead(index: number, req: number): number {
+    const last = Math.ceil(this.size / PAGE) - 1;
+    if (index > last) return 0;
+    const max = this.raPages;
+    const prevIndex = this.raPrevPos < 0 ? -1 : Math.floor(this.raPrevPos / PAGE);
+    if (index === 0 || req > max || (prevIndex >= 0 && prevIndex <= index && index - prevIndex <= 1)) {
+      const p2 = 2 ** Math.ceil(Math.log2(Math.max(1, req)));
+      const size = p2 <= max / 32 ? p2 * 4 : p2 <= max / 4 ? p2 * 2 : max;
+      return this.setWindow(index, size, size > req ? size - req : size >> 1, 0, last);
+    }
+    // page_cache_prev_miss(index - 1, max): the cached run just below index
+    let miss = -2;
+    for (let i = 0; i < max; i++) {
+      const p = index - 1 - i;
+      if (p < 0 || !this.pages.has(p)) {
+        miss = p < 0 ? -1 : p; // -1: ULONG_MAX, the run reaches the start of the file
+        break;
+      }
+    }
+    if (miss === -2) miss = index - max;
+    let contig = index - miss - 1;
+    if (contig <= req) {
+      // do_page_cache_ra(ractl, req_count, 0): the requested pages only
+      let ios = 0;
+      for (let p = index; p < index + req && p <= last; p++) {
+        if (this.pages.has(p)) continue;
+        if (this.readIn(p) < 0) break;
+        ios++;
+      }
+      return ios;
+    }
+    if (miss === -1) contig *= 2;
+    return this.setWindow(index, Math.min(contig + req, max), 1, 0, last);
+  }
+
+  /**
+   * A fault or read(2) of `req` pages found the PG_readahead page at pgoff (do_async_mmap_readahead
+   * / filemap_readahead → page_cache_async_ra()): the folio's mark is cleared; at the expected
+   * index the window moves on (start += size, size grows by get_next_ra_size), otherwise a window
+   * starts at the first page after it that is not cached; the folio order grows by 2.
+   */
+  hitReadahead(pgoff: number, req: number = this.raPages): void {
+    const fr = this.kmm.frames;
+    const folio = this.raFolio.get(pgoff) ?? [pgoff, 1];
+    for (let p = folio[0]; p < folio[0] + folio[1]; p++) {
+      const pfn = this.pages.get(p);
+      if (pfn !== undefined) fr.flags[pfn] &= ~PG_READAHEAD;
+      this.raFolio.delete(p);
+    }
+    const max = this.raPages;
+    const last = Math.ceil(this.size / PAGE) - 1;
+    const next = (cur: number): number => (cur < max / 16 ? 4 * cur : cur <= max / 2 ? 2 * cur : max);
+    const expected = Math.floor((this.raStart + this.raSize - this.raAsync) / folio[1]) * folio[1];
+    let start: number;
+    let size: number;
+    if (pgoff === expected) {
+      start = this.raStart + this.raSize;
+      size = Math.max(this.raSize, next(this.raSize));
+    } else {
+      // page_cache_next_miss(index + 1, max_pages)
+      start = pgoff + 1;
+      while (start - pgoff <= max && this.pages.has(start)) start++;
+      if (start - pgoff > max) return;
+      size = next(start - pgoff + req);
+    }
+    const ios = this.setWindow(start, size, size, this.raOrd + 2, last);
+    if (ios > 0) this.kmm.charge(COST_DEVICE_READ);
+  }
+
+  /**
+   * read(2) from the page cache (generic_file_read_iter): up to len bytes at pos, clamped to i_size.
+   * `readahead`: a page that is not cached starts page_cache_sync_ra() (the read(2) path; in-kernel
+   * readers such as the ELF loader read just what they ask for here).
+   */
+  read(pos: number, len: number, readahead = false): Uint8Array {
     if (pos >= this.size || len <= 0) return new Uint8Array(0);
     const n = Math.min(len, this.size - pos);
     const out = new Uint8Array(n);
     let done = 0;
+    const lastIndex = Math.ceil((pos + n) / PAGE);
     while (done < n) {
       const off = pos + done;
       const pgoff = Math.floor(off / PAGE);
       const inPage = off % PAGE;
       const k = Math.min(n - done, PAGE - inPage);
+      // filemap_get_pages(): a missing page starts synchronous readahead (not for shmem)
+      if (readahead && !this.shmem && !this.pages.has(pgoff)) {
+        const ios = this.syncReadahead(pgoff, lastIndex - pgoff);
+        if (ios > 0) this.kmm.charge(COST_DEVICE_READ);
+      }
       const pfn = this.getPage(pgoff, null);
       if (pfn < 0) break;
+      if ((this.kmm.frames.flags[pfn] & PG_READAHEAD) !== 0) this.hitReadahead(pgoff, lastIndex - pgoff);
       this.kmm.frames.flags[pfn] |= PG_REFERENCED;
       out.set(this.kmm.phys.frameForRead(pfn).subarray(inPage, inPage + k), done);
       done += k;
     }
     this.kmm.charge(Math.ceil(done * COST_COPY_PER_BYTE));
+    if (readahead) this.raPrevPos = pos + done; // ra->prev_pos
     return done === n ? out : out.subarray(0, done);
   }
 
@@ -261,6 +424,7 @@ export class AddressSpace {
 
   private removePage(pgoff: number, pfn: number): void {
     this.pages.delete(pgoff);
+    this.raFolio.delete(pgoff);
     const fr = this.kmm.frames;
     fr.lruDel(pfn);
     fr.mapping[pfn] = -1;

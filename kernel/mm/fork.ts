@@ -86,7 +86,8 @@ export function dupMmap(kmm: KernelMm, old: Mm): Mm | null {
     const t = dupVma(v, mm);
     t.flags &= ~VM_LOCKED_MASK;
     if ((v.flags & VM_WIPEONFORK) !== 0) t.anonVma = null;
-    else if (t.anonVma !== null) t.anonForked = true; // anon_vma_fork(): the chain now holds the parent's too
+    // anon_vma_fork(): the chain now holds the parent's anon_vma too (vma_is_fork_child())
+    t.anonForked = t.anonVma !== null;
     linkVma(mm, t);
     if ((v.flags & VM_WIPEONFORK) === 0 && ok) {
       if (!copyPageRange(kmm, t, v)) ok = false;

@@ -17,6 +17,7 @@ export const PG_REFERENCED = 1 << 10;
 export const PG_UPTODATE = 1 << 11;
 export const PG_ZERO = 1 << 12; // the shared zero page
 export const PG_KERNEL = 1 << 13; // kernel allocation (direct-map tables, ...)
+export const PG_READAHEAD = 1 << 14; // folio_test_readahead: the async-readahead trigger of a read-around window
 
 export class FrameAllocator {
   readonly nframes: number;

@@ -34,6 +34,7 @@ export function doMlock(kmm: KernelMm, mm: Mm, start: number, len: number, flags
   if ((flags & ~1) !== 0) return -ERRNO.EINVAL;
   const vmFlags = VM_LOCKED | ((flags & 1) !== 0 ? VM_LOCKONFAULT : 0);
   len = Math.ceil((len + (start % PAGE_SIZE)) / PAGE_SIZE) * PAGE_SIZE;
+  if (len >= 2 ** 64) len = 0; // PAGE_ALIGN() wraps to 0: apply_vma_lock_flags() has nothing to do
   start -= start % PAGE_SIZE;
   let locked = len / PAGE_SIZE + mm.lockedVm;
   const lockLimit = Math.floor(mm.rlimMemlock / PAGE_SIZE);
@@ -52,6 +53,7 @@ export function doMlock(kmm: KernelMm, mm: Mm, start: number, len: number, flags
 export function doMunlock(kmm: KernelMm, mm: Mm, start: number, len: number): number {
   kmm.charge(COST_VMA_OP);
   len = Math.ceil((len + (start % PAGE_SIZE)) / PAGE_SIZE) * PAGE_SIZE;
+  if (len >= 2 ** 64) len = 0; // PAGE_ALIGN() wraps to 0: apply_vma_lock_flags() has nothing to do
   start -= start % PAGE_SIZE;
   return applyVmaLockFlags(kmm, mm, start, len, 0);
 }

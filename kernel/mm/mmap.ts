@@ -189,6 +189,8 @@ export function ksysMmap(kmm: KernelMm, mm: Mm, addr: number, len: number, prot:
   if ((flags & MAP.MAP_ANONYMOUS) === 0) {
     file = getFile(fd);
     if (file === null) return -ERRNO.EBADF;
+    // ksys_mmap_pgoff(): MAP_HUGETLB is only for hugetlbfs files
+    if ((flags & MAP.MAP_HUGETLB) !== 0) return -ERRNO.EINVAL;
   } else if ((flags & MAP.MAP_HUGETLB) !== 0) {
     return -ERRNO.ENOMEM; // no huge pages reserved (hugetlb_file_setup fails)
   }
@@ -397,8 +399,11 @@ export function doBrkFlags(kmm: KernelMm, mm: Mm, vma: Vma | null, addr: number,
   if (!mayExpandVm(mm, flags, npages)) return -ERRNO.ENOMEM;
   if (mm.mapCount > kmm.maxMapCount) return -ERRNO.ENOMEM;
   let target: Vma | null = null;
+  // "singular lists do not occur after forking, so the expand will only happen on new VMAs":
+  // a heap VMA whose anon_vma came from the parent is not extended (is_mergeable_anon_vma case 2)
   if (vma !== null && vma.end === addr && vma.file === null && vma.special === null &&
-    ((vma.flags ^ flags) & ~VM_SOFTDIRTY) === 0 && vma.pgoff + vma.pages === addr / PAGE_SIZE) {
+    ((vma.flags ^ flags) & ~VM_SOFTDIRTY) === 0 && vma.pgoff + vma.pages === addr / PAGE_SIZE &&
+    !(vma.anonVma !== null && vma.anonForked)) {
     vma.end = addr + len;
     mm.vmas.updateBounds(vma);
     target = vma;

@@ -11,7 +11,7 @@ import { PTE_PROTNONE as PTE_PROTNONE_, PTE_SPECIAL as PTE_SPECIAL_, walkToPmd a
 import { PG_ANON as PG_ANON_, PG_ANON_EXCLUSIVE as PG_ANON_EXCLUSIVE_ } from './frames.ts';
 import { flushTlbRange as flushTlbRange_ } from './tlb.ts';
 import { calcVmProtBits as calcVmProtBits_ } from './mmap.ts';
-import { populateVmaPageRange as populateVmaPageRange_, type FaultAcct } from './fault.ts';
+import { populateVmaPageRange as populateVmaPageRange_, FAULT_GUP_NORETRY as FAULT_GUP_NORETRY_, type FaultAcct } from './fault.ts';
 import { COST_PER_PTE as COST_PER_PTE_, COST_VMA_OP as COST_VMA_OP_ } from '../cost.ts';
 // Imported constants as module locals (a live ESM binding costs a getter call per use on hot paths).
 const pageAlign = pageAlign_;
@@ -26,6 +26,7 @@ const entryPfn = entryPfn_;
 const flushTlbRange = flushTlbRange_;
 const calcVmProtBits = calcVmProtBits_;
 const populateVmaPageRange = populateVmaPageRange_;
+const FAULT_GUP_NORETRY = FAULT_GUP_NORETRY_;
 const PROT = PROT_;
 const ERRNO = ERRNO_;
 const PTE_P = PTE_P_;
@@ -56,6 +57,9 @@ const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
 /** The mprotect system call. */
 export function doMprotect(kmm: KernelMm, mm: Mm, start: number, len: number, prot: number, acct?: FaultAcct): number {
   kmm.charge(COST_VMA_OP);
+  // prot is an unsigned long: bits above 31 fail arch_validate_prot() like any unknown bit
+  const protHigh = prot >= 2 ** 32;
+  prot = protHigh ? prot % 2 ** 32 | 0 : prot;
   const grows = prot & (PROT.PROT_GROWSDOWN | PROT.PROT_GROWSUP);
   prot &= ~(PROT.PROT_GROWSDOWN | PROT.PROT_GROWSUP);
   if (grows === (PROT.PROT_GROWSDOWN | PROT.PROT_GROWSUP)) return -ERRNO.EINVAL;
@@ -66,7 +70,7 @@ export function doMprotect(kmm: KernelMm, mm: Mm, start: number, len: number, pr
   let end = start + len;
   if (end <= start || len > 2 ** 64 - PAGE_SIZE || end >= 2 ** 64) return -ERRNO.ENOMEM;
   // arch_validate_prot()
-  if ((prot & ~(PROT.PROT_READ | PROT.PROT_WRITE | PROT.PROT_EXEC | PROT.PROT_SEM)) !== 0) return -ERRNO.EINVAL;
+  if (protHigh || (prot & ~(PROT.PROT_READ | PROT.PROT_WRITE | PROT.PROT_EXEC | PROT.PROT_SEM)) !== 0) return -ERRNO.EINVAL;
   let vma = mm.vmas.findIntersection(start, end);
   if (vma === null) return -ERRNO.ENOMEM;
   if ((grows & PROT.PROT_GROWSDOWN) !== 0) {
@@ -125,7 +129,7 @@ export function mprotectFixup(kmm: KernelMm, vma: Vma, start: number, end: numbe
   r.flags = newflags;
   changeProtection(kmm, r, start, end);
   if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && (newflags & VM_WRITE) !== 0 && acct !== undefined) {
-    populateVmaPageRange(kmm, r, start, end, acct);
+    populateVmaPageRange(kmm, r, start, end, acct, FAULT_GUP_NORETRY); // (vma, start, end, NULL): no retry
   }
   vmStatAccount(mm, oldflags, -nrpages);
   vmStatAccount(mm, newflags, nrpages);

@@ -46,92 +46,139 @@ const PTE_PROTNONE = PTE_PROTNONE_;
 const COST_PER_PTE = COST_PER_PTE_;
 const COST_VMA_OP = COST_VMA_OP_;
 
-/** The mremap system call. Returns the (new) address or -errno. */
+/** The mremap system call (do_mremap). Returns the (new) address or -errno. */
 export function doMremap(kmm: KernelMm, mm: Mm, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number, acct: FaultAcct): number {
   kmm.charge(COST_VMA_OP);
   // check_mremap_params()
-  if ((flags & ~(MREMAP.MREMAP_FIXED | MREMAP.MREMAP_MAYMOVE | MREMAP.MREMAP_DONTUNMAP)) !== 0) return -ERRNO.EINVAL;
+  if (flags >= 2 ** 32 || (flags & ~(MREMAP.MREMAP_FIXED | MREMAP.MREMAP_MAYMOVE | MREMAP.MREMAP_DONTUNMAP)) !== 0) return -ERRNO.EINVAL;
   if (addr % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
   oldLen = pageAlign(oldLen);
   newLen = pageAlign(newLen);
-  if (newLen === 0 || newLen > 2 ** 64 - PAGE_SIZE) return -ERRNO.EINVAL;
+  if (oldLen > 2 ** 64 - PAGE_SIZE) oldLen = 0; // PAGE_ALIGN() wraps
+  if (newLen === 0 || newLen > TASK_SIZE) return -ERRNO.EINVAL;
   const impliesNew = (flags & (MREMAP.MREMAP_FIXED | MREMAP.MREMAP_DONTUNMAP)) !== 0;
   if (impliesNew) {
+    if (newAddr > TASK_SIZE - newLen) return -ERRNO.EINVAL;
     if (newAddr % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
     if ((flags & MREMAP.MREMAP_MAYMOVE) === 0) return -ERRNO.EINVAL;
     if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && oldLen !== newLen) return -ERRNO.EINVAL;
-    if ((flags & MREMAP.MREMAP_FIXED) !== 0) {
-      if (newLen > TASK_SIZE || newAddr > TASK_SIZE - newLen) return -ERRNO.EINVAL;
-      // the new range must not overlap the old one
-      if (newAddr < addr + oldLen && addr < newAddr + newLen) return -ERRNO.EINVAL;
-    }
+    // vrm_overlaps(): the new range must not overlap the old one
+    if (addr + oldLen > newAddr && newAddr + newLen > addr) return -ERRNO.EINVAL;
     if (mm.mapCount + 2 >= kmm.maxMapCount - 3) return -ERRNO.ENOMEM;
   }
-  let vma = mm.vmas.lookup(addr);
-  if (vma === null) return -ERRNO.EFAULT;
-  const delta = newLen - oldLen;
-  // check_prep_vma() for the cases that map something new
-  const willMapNew = impliesNew || newLen > oldLen;
-  if (willMapNew) {
-    if (oldLen === 0 && (vma.flags & (VM_SHARED | VM_MAYSHARE)) === 0) return -ERRNO.EINVAL;
-    if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EINVAL;
-    if (oldLen > vma.end - addr) return -ERRNO.EFAULT;
-    if (newLen !== oldLen) {
-      if ((vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EFAULT;
-      if (delta > 0 && !mlockFutureOk(mm, vma.flags, delta)) return -ERRNO.EAGAIN;
-      if (delta > 0 && !mayExpandVm(mm, vma.flags, delta / PAGE_SIZE)) return -ERRNO.ENOMEM;
-    }
-  }
+  // vrm_move_only(): MREMAP_FIXED without a resize moves every VMA of the range (remap_move)
+  if ((flags & MREMAP.MREMAP_FIXED) !== 0 && oldLen === newLen) return remapMove(kmm, mm, addr, oldLen, flags, newAddr);
+  const vma = mm.vmas.lookup(addr);
+  const prep = checkPrepVma(mm, vma, addr, oldLen, newLen, flags);
+  if (prep !== 0) return prep;
   let result: number;
-  let populateFrom = -1;
   if (impliesNew) {
-    // mremap_to()
-    if ((flags & MREMAP.MREMAP_FIXED) !== 0) {
-      const e = doVmiMunmap(kmm, mm, newAddr, newLen);
-      if (e < 0) return e;
-      vma = mm.vmas.lookup(addr);
-      if (vma === null) return -ERRNO.EFAULT;
-    }
-    if (newLen < oldLen) {
-      const e = doVmiMunmap(kmm, mm, addr + newLen, oldLen - newLen);
-      if (e < 0) return e;
-      oldLen = newLen;
-      vma = mm.vmas.lookup(addr)!;
-    }
-    if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && !mayExpandVm(mm, vma.flags, oldLen / PAGE_SIZE)) return -ERRNO.ENOMEM;
-    const na = setNewAddr(kmm, mm, vma, addr, newLen, (flags & MREMAP.MREMAP_FIXED) !== 0 ? newAddr : 0, (flags & MREMAP.MREMAP_FIXED) !== 0);
-    if (na < 0) return na;
-    result = moveVma(kmm, mm, vma, addr, oldLen, na, newLen, (flags & MREMAP.MREMAP_DONTUNMAP) !== 0);
-    if (result >= 0 && (vma.flags & VM_LOCKED) !== 0 && newLen > oldLen) populateFrom = result + oldLen;
+    result = mremapTo(kmm, mm, vma!, addr, oldLen, newLen, flags, newAddr);
   } else if (newLen === oldLen) {
-    return addr;
+    return addr; // MREMAP_NO_RESIZE
   } else if (newLen < oldLen) {
+    // shrink_vma()
     const e = doVmiMunmap(kmm, mm, addr + newLen, oldLen - newLen);
     return e < 0 ? e : addr;
-  } else if (vma.end - addr === oldLen && vmaExpandable(kmm, mm, vma, delta)) {
+  } else if (vma!.end - addr === oldLen && vmaExpandable(kmm, mm, vma!, newLen - oldLen)) {
     // expand_vma_in_place(): vma_merge_extend()
-    const flagsV = vma.flags;
-    const end = vma.end;
-    const merged = mergeNewRange(kmm, mm, end, end + delta, flagsV, vma.file, vma.pgoff + vma.pages, vma.anonVma);
+    const delta = newLen - oldLen;
+    const flagsV = vma!.flags;
+    const end = vma!.end;
+    const merged = mergeNewRange(kmm, mm, end, end + delta, flagsV, vma!.file, vma!.pgoff + vma!.pages, vma!.anonVma);
     if (merged === null) {
-      vma.end = end + delta;
-      mm.vmas.updateBounds(vma);
+      vma!.end = end + delta;
+      mm.vmas.updateBounds(vma!);
     }
     vmStatAccount(mm, flagsV, delta / PAGE_SIZE);
-    if ((flagsV & VM_LOCKED) !== 0) {
-      mm.lockedVm += delta / PAGE_SIZE;
-      populateFrom = addr + oldLen;
-    }
+    if ((flagsV & VM_LOCKED) !== 0) mm.lockedVm += delta / PAGE_SIZE;
     result = addr;
   } else {
     if ((flags & MREMAP.MREMAP_MAYMOVE) === 0) return -ERRNO.ENOMEM;
-    const na = setNewAddr(kmm, mm, vma, addr, newLen, 0, false);
+    const na = setNewAddr(kmm, mm, vma!, addr, newLen, 0, false);
     if (na < 0) return na;
-    result = moveVma(kmm, mm, vma, addr, oldLen, na, newLen, false);
-    if (result >= 0 && (vma.flags & VM_LOCKED) !== 0) populateFrom = result + oldLen;
+    result = moveVma(kmm, mm, vma!, addr, oldLen, na, newLen, false);
   }
-  if (populateFrom >= 0 && result >= 0) mmPopulate(kmm, mm, populateFrom, newLen - oldLen, true, acct);
+  // populate_expand: a locked VMA that grew has the new part faulted in (mm_populate)
+  if (result >= 0 && newLen > oldLen && (vma!.flags & VM_LOCKED) !== 0) mmPopulate(kmm, mm, result + oldLen, newLen - oldLen, true, acct);
   return result;
+}
+
+/**
+ * check_prep_vma(): the checks on the (first) VMA of the old range for a remap that maps something
+ * new (a move or an expansion). 0 or -errno.
+ */
+function checkPrepVma(mm: Mm, vma: Vma | null, addr: number, oldLen: number, newLen: number, flags: number): number {
+  if (vma === null) return -ERRNO.EFAULT;
+  const impliesNew = (flags & (MREMAP.MREMAP_FIXED | MREMAP.MREMAP_DONTUNMAP)) !== 0;
+  if (!impliesNew && newLen <= oldLen) return 0; // !vrm_will_map_new()
+  if (oldLen === 0 && (vma.flags & (VM_SHARED | VM_MAYSHARE)) === 0) return -ERRNO.EINVAL;
+  if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EINVAL;
+  // a shrink (MREMAP_FIXED with a smaller new_len) only needs the part that is kept
+  const need = newLen < oldLen ? newLen : oldLen;
+  if (need > vma.end - addr) return -ERRNO.EFAULT;
+  if (newLen <= oldLen) return 0;
+  const delta = newLen - oldLen;
+  if ((vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) !== 0) return -ERRNO.EFAULT;
+  if (!mlockFutureOk(mm, vma.flags, delta)) return -ERRNO.EAGAIN;
+  if (!mayExpandVm(mm, vma.flags, delta / PAGE_SIZE)) return -ERRNO.ENOMEM;
+  return 0;
+}
+
+/** mremap_to(): MREMAP_FIXED / MREMAP_DONTUNMAP: unmap the target, shrink the source, move. */
+function mremapTo(kmm: KernelMm, mm: Mm, vma: Vma, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
+  const fixed = (flags & MREMAP.MREMAP_FIXED) !== 0;
+  if (fixed) {
+    const e = doVmiMunmap(kmm, mm, newAddr, newLen);
+    if (e < 0) return e;
+    const v = mm.vmas.lookup(addr);
+    if (v === null) return -ERRNO.EFAULT;
+    vma = v;
+  }
+  if (newLen < oldLen) {
+    const e = doVmiMunmap(kmm, mm, addr + newLen, oldLen - newLen);
+    if (e < 0) return e;
+    oldLen = newLen;
+    const v = mm.vmas.lookup(addr);
+    if (v === null) return -ERRNO.EFAULT;
+    vma = v;
+  }
+  if ((flags & MREMAP.MREMAP_DONTUNMAP) !== 0 && !mayExpandVm(mm, vma.flags, oldLen / PAGE_SIZE)) return -ERRNO.ENOMEM;
+  // vrm_set_new_addr(): new_addr is the address (MREMAP_FIXED) or a hint (MREMAP_DONTUNMAP alone)
+  const na = setNewAddr(kmm, mm, vma, addr, newLen, newAddr, fixed);
+  if (na < 0) return na;
+  return moveVma(kmm, mm, vma, addr, oldLen, na, newLen, (flags & MREMAP.MREMAP_DONTUNMAP) !== 0);
+}
+
+/**
+ * remap_move() (Linux 6.17+): MREMAP_FIXED with old_len == new_len moves every VMA in
+ * [addr, addr+len), split as needed, keeping the gaps between them; a gap at the start is EFAULT.
+ * Returns the new address of the first part.
+ */
+function remapMove(kmm: KernelMm, mm: Mm, start: number, len: number, flags: number, newAddr: number): number {
+  const end = start + len;
+  let target = newAddr;
+  let res = -ERRNO.EFAULT;
+  let lastEnd = 0;
+  let seen = false;
+  let vma = mm.vmas.findIntersection(start, end);
+  while (vma !== null && vma.start < end) {
+    const addr = Math.max(vma.start, start);
+    const plen = Math.min(end, vma.end) - addr;
+    if (!seen && start < vma.start) return -ERRNO.EFAULT;
+    const offset = seen ? vma.start - lastEnd : 0;
+    lastEnd = vma.end;
+    const e = checkPrepVma(mm, vma, addr, plen, plen, flags);
+    if (e !== 0) return e;
+    const r = mremapTo(kmm, mm, vma, addr, plen, plen, flags, target + offset);
+    if (r < 0) return r;
+    if (!seen) res = r;
+    seen = true;
+    target = r + plen;
+    if (lastEnd >= end) break;
+    vma = mm.vmas.findIntersection(lastEnd, end);
+  }
+  return res;
 }
 
 /** vma_expandable(). */
@@ -172,9 +219,10 @@ function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: numbe
   movePageTables(kmm, mm, oldAddr, newAddr, moveLen);
   const lockedFlags = vma.flags;
   vmStatAccount(mm, lockedFlags, newLen / PAGE_SIZE);
-  // The lock moves with the pages: the unmap of the source takes its pages off locked_vm; with
-  // MREMAP_DONTUNMAP nothing is unmapped, so locked_vm is left alone ("we don't need to touch locked_vm").
-  if ((lockedFlags & VM_LOCKED) !== 0 && !dontUnmap) mm.lockedVm += newLen / PAGE_SIZE;
+  // vrm_stat_account(): locked_vm grows by new_len before the source is dealt with; the unmap of the
+  // source takes its pages off again, but MREMAP_DONTUNMAP only clears VM_LOCKED on the old VMA
+  // ("we don't need to touch locked_vm"), so Linux then counts both ranges in VmLck.
+  if ((lockedFlags & VM_LOCKED) !== 0) mm.lockedVm += newLen / PAGE_SIZE;
   const hiwaterVm = mm.hiwaterVm;
   if (dontUnmap) {
     // dontunmap_complete(): the old range stays mapped, empty and unlocked
@@ -182,7 +230,10 @@ function moveVma(kmm: KernelMm, mm: Mm, vma: Vma, oldAddr: number, oldLen: numbe
     const old = mm.vmas.lookup(oldAddr);
     if (old !== null) {
       old.flags &= ~(VM_LOCKED_MASK | VM_ACCOUNT);
-      if (old.start === oldAddr && old.end === oldAddr + oldLen && old.isAnonymous()) old.anonVma = null;
+      if (old.start === oldAddr && old.end === oldAddr + oldLen && old.isAnonymous()) {
+        old.anonVma = null; // unlink_anon_vmas()
+        old.anonForked = false;
+      }
     }
   } else {
     doVmiMunmap(kmm, mm, oldAddr, oldLen);

@@ -25,6 +25,7 @@ export function doMsync(kmm: KernelMm, mm: Mm, start: number, len: number, flags
   if (start % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
   if ((flags & MS.MS_ASYNC) !== 0 && (flags & MS.MS_SYNC) !== 0) return -ERRNO.EINVAL;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  if (len >= 2 ** 64) len = 0; // (len + ~PAGE_MASK) & PAGE_MASK wraps to 0: nothing to do
   const end = start + len;
   if (len > 2 ** 64 - PAGE_SIZE || end >= 2 ** 64) return -ERRNO.ENOMEM;
   if (end === start) return 0;

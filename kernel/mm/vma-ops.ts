@@ -60,23 +60,22 @@ function isMergeableVma(v: Vma, flags: number, file: VmFile | null, special: str
 }
 
 /**
- * is_mergeable_anon_vma() (6.x): merging `src` (anon_vma srcAnon; srcVma its VMA, null for a new
- * range) into `tgt`. tgt's anon_vma can always be taken over (case 2); src's is duplicated into an
- * anon_vma-less tgt unless src was inherited from a parent by fork (case 1); otherwise they must be equal.
+ * is_mergeable_anon_vma() (mm/vma.c): merging a range whose anon_vma is srcAnon (srcVma: the VMA it
+ * comes from, the existing VMA or copy_vma's copied_from; null for a new range) into `tgt`.
+ * Case 1: src's anon_vma is duplicated into an anon_vma-less tgt unless src is a fork child;
+ * case 2: tgt's anon_vma is used unless tgt is a fork child (vma_is_fork_child(): its anon_vma_chain
+ * also holds the parent's, "singular lists do not occur after forking"); case 3: they must be equal.
  */
-function isMergeableAnonVma(tgtAnon: AnonVma | null, srcAnon: AnonVma | null, srcVma: Vma | null): boolean {
+function isMergeableAnonVma(tgt: Vma, srcAnon: AnonVma | null, srcVma: Vma | null): boolean {
+  const tgtAnon = tgt.anonVma;
   if (tgtAnon === null && srcAnon !== null) return srcVma === null || !srcVma.anonForked;
-  if (tgtAnon !== null && srcAnon === null) return true;
+  if (tgtAnon !== null && srcAnon === null) return !tgt.anonForked;
   return tgtAnon === srcAnon;
 }
 
-/** are_anon_vmas_compatible(prev, next) for a merge of both neighbours. */
+/** can_vma_merge_right(): merging with both neighbours also needs their anon_vmas to agree. */
 function anonVmasCompatible(a: Vma, b: Vma): boolean {
-  if (a.anonVma === null || b.anonVma === null) {
-    const holder = a.anonVma !== null ? a : b.anonVma !== null ? b : null;
-    return holder === null || !holder.anonForked;
-  }
-  return a.anonVma === b.anonVma;
+  return a.anonVma === null || b.anonVma === null || a.anonVma === b.anonVma;
 }
 
 /**
@@ -89,9 +88,9 @@ export function mergeNewRange(kmm: KernelMm, mm: Mm, start: number, end: number,
   const prev = next === null ? mm.vmas.last : next.prev;
   const pglen = (end - start) / PAGE_SIZE;
   const canPrev = prev !== null && prev.end === start && isMergeableVma(prev, flags, file, null) &&
-    isMergeableAnonVma(prev.anonVma, anon, copiedFrom) && prev.pgoff + prev.pages === pgoff;
+    isMergeableAnonVma(prev, anon, copiedFrom) && prev.pgoff + prev.pages === pgoff;
   const canNext = next !== null && next.start === end && isMergeableVma(next, flags, file, null) &&
-    isMergeableAnonVma(next.anonVma, anon, copiedFrom) && next.pgoff === pgoff + pglen;
+    isMergeableAnonVma(next, anon, copiedFrom) && next.pgoff === pgoff + pglen;
   if (canPrev && canNext && anonVmasCompatible(prev!, next!)) {
     const nend = next!.end;
     if (prev!.anonVma === null) prev!.anonVma = next!.anonVma ?? anon;
@@ -132,9 +131,9 @@ export function vmaModifyFlags(kmm: KernelMm, vma: Vma, start: number, end: numb
   const rightSide = end === vma.end;
   if ((flags & VM_SPECIAL) === 0 && vma.special === null) {
     const canPrev = leftSide && prev !== null && prev.end === start && isMergeableVma(prev, flags, vma.file, null) &&
-      isMergeableAnonVma(prev.anonVma, vma.anonVma, vma) && prev.pgoff + prev.pages === pgoffStart;
+      isMergeableAnonVma(prev, vma.anonVma, vma) && prev.pgoff + prev.pages === pgoffStart;
     const canNext = rightSide && next !== null && next.start === end && isMergeableVma(next, flags, vma.file, null) &&
-      isMergeableAnonVma(next.anonVma, vma.anonVma, vma) && next.pgoff === pgoffEnd;
+      isMergeableAnonVma(next, vma.anonVma, vma) && next.pgoff === pgoffEnd;
     if (canPrev && canNext && anonVmasCompatible(prev!, next!)) {
       const anon = prev!.anonVma ?? vma.anonVma ?? next!.anonVma;
       const nend = next!.end;
