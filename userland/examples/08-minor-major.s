@@ -8,9 +8,10 @@
 # the page cache yet ("cold").  Reading the 16 pages of a first mapping takes
 # one major fault: it waits for the device ("major" in the trace) while the
 # kernel reads the page, and the rest of the file by readahead, into the page
-# cache.  The next fault is minor ("page-cache-hit") and fault-around maps the
-# remaining cached pages with it.  A second mapping of the same file finds
-# every page cached: minor faults only, major faults +0.
+# cache; the retried fault's fault-around then maps all 16 cached pages at
+# once, so there is no second fault (as Linux's filemap_fault retry does).
+# A second mapping of the same file finds every page cached: one minor fault
+# maps all 16 pages, major faults +0.
 
         .equ  LEN, 16*PAGE_SIZE
         .rodata
