@@ -29,3 +29,7 @@ export const COST_DEVICE_WRITE = 90_000;
 export const COST_COPY_PER_BYTE = 0.1;
 /** Per-VMA work in mmap/munmap/mprotect (tree update, merge checks, accounting): ~300 cycles. */
 export const COST_VMA_OP = 300;
+/** __schedule() + context_switch() + switch_to() without the TLB effects (those come from the MMU):
+ *  ~1 µs round trip between two processes in lmbench lat_ctx on a 3 GHz core, about half of it
+ *  the switch itself: ~1500 cycles. */
+export const COST_CONTEXT_SWITCH = 1500;

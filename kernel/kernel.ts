@@ -19,7 +19,7 @@ import { accessOk, copyFromUser, copyToUser, strncpyFromUser, TASK_SIZE_MAX, typ
 import { defaultAction, exitStatus, signaledStatus } from './signal-defs.ts';
 import { buildSigframe, sigframeAddress } from './signal-frame.ts';
 import { MmGlue } from './mm-glue.ts';
-import { COST_EXCEPTION } from './cost.ts';
+import { COST_CONTEXT_SWITCH, COST_EXCEPTION } from './cost.ts';
 
 export interface KernelOptions {
   /** RAM in bytes (default 256 MiB). */
@@ -40,12 +40,6 @@ export interface KernelOptions {
 }
 
 const PAGE = 4096;
-/**
- * __schedule() + context_switch() + switch_to() without the TLB effects (those come from the MMU):
- * ~1 µs round trip between two processes in lmbench lat_ctx on a 3 GHz core, about half of it
- * the switch itself: ~1500 cycles.
- */
-export const COST_CONTEXT_SWITCH = 1500;
 const SIGBIT = (sig: number) => 1n << BigInt(sig - 1);
 const UNBLOCKABLE = SIGBIT(SIG.SIGKILL) | SIGBIT(SIG.SIGSTOP);
 
