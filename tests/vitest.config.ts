@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // PAGEWALK_TEST_REPORT=file.json adds a JSON report (.ci/run reads it for its closing line).
+    reporters: process.env.PAGEWALK_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.PAGEWALK_TEST_REPORT ? { json: process.env.PAGEWALK_TEST_REPORT } : undefined,
   },
 });

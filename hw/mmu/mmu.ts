@@ -282,9 +282,14 @@ export class Mmu {
     return pa;
   }
 
-  /** Runs the state machine to completion: each phase's cycles at once, and a walk's references
-   * in one loop (the same steps, in the same order, as tick() would make). First, the short
-   * path for the hits translate() leaves here (any CPL, keys, rights checked by rightsFault). */
+  /**
+   * The rest of translate(). First the short path for the hits translate() leaves here (any CPL,
+   * keys; rights by rightsFault); then the state machine run to completion: each phase's cycles
+   * at once, and a walk's references in one loop (what endWalkRef does per reference, without
+   * the per-cycle bookkeeping): the same steps, in the same order, as tick() would make.
+   * (One function on purpose: at this size V8 does not inline it into translate(), which keeps
+   * translate()'s optimized code small enough to be inlined into its callers.)
+   */
   private translateSlow(laLo: number, laHi: number, access: number, size: number): number {
     const t = access === ACC_FETCH ? this.i4k : this.d4k;
     const r = this.regs;
@@ -296,12 +301,23 @@ export class Mmu {
         if (i >= 0 && usableHit(t.attr[i], access, r)) return this.l1Hit(t, i, access, laLo, size);
       }
     }
-  /** Runs the state machine to completion: each phase's cycles at once, and a walk's references
-   * in one loop (the same steps, in the same order, as tick() would make). */
     this.begin(laLo, laHi, access, size);
     while (this.phase !== PH_DONE) {
       if (this.phase === PH_WALK && this.tracer === null) {
-        this.runWalk();
+        const w = this.walkers[this.piece];
+        const lat = this.walkLat;
+        let cycles = this.left;
+        let st = w.step(r);
+        let refs = 1;
+        while (st === WALK_RUNNING) {
+          cycles += lat[w.level];
+          st = w.step(r);
+          refs++;
+        }
+        this.clock.now += cycles;
+        this.left = 0;
+        this.walkRefs += refs;
+        this.walkDone(w, st);
         continue;
       }
       this.clock.now += this.left;
@@ -309,25 +325,6 @@ export class Mmu {
       this.endPhase();
     }
     return this.result;
-  }
-
-  /** The walk phase at once: what endWalkRef does per reference, without the per-cycle bookkeeping. */
-  private runWalk(): void {
-    const w = this.walkers[this.piece];
-    const r = this.regs;
-    const lat = this.walkLat;
-    let cycles = this.left;
-    let st = w.step(r);
-    let refs = 1;
-    while (st === WALK_RUNNING) {
-      cycles += lat[w.level];
-      st = w.step(r);
-      refs++;
-    }
-    this.clock.now += cycles;
-    this.left = 0;
-    this.walkRefs += refs;
-    this.walkDone(w, st);
   }
 
   /** Starts a cycle-stepped translation; call tick() until it returns true, then read `result`. */

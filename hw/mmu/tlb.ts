@@ -167,19 +167,23 @@ export class TlbArray {
   find4k(lo: number, hi: number, pcid: number): number {
     const tl = (lo >>> 12) | (hi << 20); // tagLoOf(lo, hi, 0), also the set index
     const th = ((hi & LA_HI_MASK) >>> 12) << 3; // tagHiOf(hi, 0)
+    if (this.globals === 0) {
+      const j = this.hint[tl & this.hintMask];
+      if (this.tagLo[j] === tl && this.tagHi[j] === th && this.asid[j] === pcid) return j;
+    }
+    return this.scan4k(tl, th, pcid);
+  }
+
+  /** find4k without a usable hint: the ways of the set in order; remembers the entry found. */
+  private scan4k(tl: number, th: number, pcid: number): number {
+    const first = (tl & this.setMask) * this.ways;
+    const end = first + this.ways;
     const tagLo = this.tagLo;
     const tagHi = this.tagHi;
     const asid = this.asid;
-    const h = tl & this.hintMask;
-    if (this.globals === 0) {
-      const j = this.hint[h];
-      if (tagLo[j] === tl && tagHi[j] === th && asid[j] === pcid) return j;
-    }
-    const first = (tl & this.setMask) * this.ways;
-    const end = first + this.ways;
     for (let i = first; i < end; i++) {
       if (tagLo[i] === tl && tagHi[i] === th && (asid[i] === pcid || asid[i] === ASID_GLOBAL)) {
-        this.hint[h] = i;
+        this.hint[tl & this.hintMask] = i;
         return i;
       }
     }
