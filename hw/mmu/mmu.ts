@@ -20,12 +20,12 @@ import * as regs from './regs.ts';
 import { MmuRegs, currentPcid, isCanonicalHi } from './regs.ts';
 import * as tlb from './tlb.ts';
 import { SIZE_SHIFT, TlbArray, type ArrayCounters } from './tlb.ts';
-import { Walker } from './walk.ts';
+import { Walker, addrOf } from './walk.ts';
 
 // Local copies of imported constants and functions (V8 folds these; see codes.ts).
 const { ACCESS_NAMES, rightsFault } = accessRights;
 const {
-  ACC_READ, ACC_WRITE, ACC_FETCH, PH_IDLE, PH_L1, PH_L2, PH_WALK, PH_DONE, FOUND_L1, FOUND_L2, FOUND_WALK,
+  ACC_WRITE, ACC_FETCH, PH_IDLE, PH_L1, PH_L2, PH_WALK, PH_DONE, FOUND_L1, FOUND_L2, FOUND_WALK,
   WALK_RUNNING, WALK_OK, WALK_FAULT,
 } = codes;
 const { CR0_PG, CR3_PCID_MASK, CR4_LA57, CR4_PCIDE, CR4_PKE, VEC_GP, VEC_PF } = regs;
@@ -257,7 +257,7 @@ export class Mmu {
       const cr4 = r.cr4;
       const top = (cr4 & CR4_LA57) !== 0 ? laHi >> 24 : laHi >> 15;
       if ((r.cr0 & CR0_PG) !== 0 && (top === 0 || top === -1) && (cr4 & CR4_PKE) === 0) {
-        const i = t.find4k(laLo, laHi, (cr4 & CR4_PCIDE) !== 0 ? r.cr3Lo & CR3_PCID_MASK : 0);
+        const i = t.hinted4k(laLo, laHi, (cr4 & CR4_PCIDE) !== 0 ? r.cr3Lo & CR3_PCID_MASK : 0);
         if (i >= 0 && (t.attr[i] & USER_HIT_MASK[access]) === USER_HIT_WANT[access]) return this.l1Hit(t, i, access, laLo, size);
       }
     }
@@ -483,7 +483,7 @@ export class Mmu {
     const r = this.regs;
     const top = (r.cr4 & CR4_LA57) !== 0 ? 5 : 4;
     let level = top;
-    let table = (r.cr3Hi & this.hiMask) * 0x100000000 + ((r.cr3Lo & 0xfffff000) >>> 0);
+    let table = addrOf(r.cr3Lo, r.cr3Hi & this.hiMask); // CR3 bits MAXPHYADDR-1:12
     let attr = ATTR_RW | ATTR_US;
     let pscLevel = 0;
     for (let l = 2; l <= top; l++) {

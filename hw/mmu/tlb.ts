@@ -73,7 +73,7 @@ export class TlbArray {
   private readonly tagHi: Int32Array;
   /** Valid entries with asid -1 (global). */
   private globals = 0;
-  /** find4k's guess of the entry holding a page, indexed by the low bits of its page number. */
+  /** hinted4k's guess of the entry holding a page, indexed by the low bits of its page number. */
   private readonly hint: Int32Array;
   private readonly hintMask: number;
   readonly asid: Int32Array; // PCID, or -1 for a global entry
@@ -159,23 +159,22 @@ export class TlbArray {
   }
 
   /**
-   * find() for a 4 KiB page (size code 0): the L1 short path's probe. Which way of a set hits
-   * is hard for the host to predict, so while the array holds no global entry (then at most
-   * one entry matches a page and PCID) it first tries the entry last found for this page
-   * number, and scans the set only when that one does not match.
+   * translate()'s probe for a 4 KiB page: the entry find4k() last found for this page number,
+   * if it still matches and the array holds no global entry (then at most one entry matches a
+   * page and PCID, so it is the one find() would return); else -1, and find4k() decides. Which
+   * way of a set hits is hard for the host to predict; this probe has no branch on it.
    */
+  hinted4k(lo: number, hi: number, pcid: number): number {
+    if (this.globals !== 0) return -1;
+    const tl = (lo >>> 12) | (hi << 20); // tagLoOf(lo, hi, 0)
+    const j = this.hint[tl & this.hintMask];
+    return this.tagLo[j] === tl && this.tagHi[j] === ((hi & LA_HI_MASK) >>> 12) << 3 && this.asid[j] === pcid ? j : -1;
+  }
+
+  /** find() for a 4 KiB page (size code 0), remembering the entry found for hinted4k(). */
   find4k(lo: number, hi: number, pcid: number): number {
     const tl = (lo >>> 12) | (hi << 20); // tagLoOf(lo, hi, 0), also the set index
     const th = ((hi & LA_HI_MASK) >>> 12) << 3; // tagHiOf(hi, 0)
-    if (this.globals === 0) {
-      const j = this.hint[tl & this.hintMask];
-      if (this.tagLo[j] === tl && this.tagHi[j] === th && this.asid[j] === pcid) return j;
-    }
-    return this.scan4k(tl, th, pcid);
-  }
-
-  /** find4k without a usable hint: the ways of the set in order; remembers the entry found. */
-  private scan4k(tl: number, th: number, pcid: number): number {
     const first = (tl & this.setMask) * this.ways;
     const end = first + this.ways;
     const tagLo = this.tagLo;

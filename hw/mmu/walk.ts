@@ -29,10 +29,24 @@ const largeRsvdLo = Int32Array.from(LARGE_RSVD_LO);
 export function entryIndex(lo: number, hi: number, level: number): number {
   return index(lo, hi, level);
 }
-// (A module-local function: the walk calls it without loading an exported binding.)
+
+/**
+ * pteAddr(lo, hi), computed so that an address below 2^31 comes out a small integer: V8 then
+ * keeps the walker's address fields as integers rather than boxed doubles.
+ */
+export function addrOf(lo: number, hi: number): number {
+  return entryAddrOf(lo, hi);
+}
+
+// Module-local versions of the two above: the walk calls them without loading an exported binding.
 function index(lo: number, hi: number, level: number): number {
   const s = 3 + 9 * level;
   return (s >= 32 ? hi >>> (s - 32) : (lo >>> s) | (hi << (32 - s))) & 0x1ff;
+}
+function entryAddrOf(lo: number, hi: number): number {
+  const h = hi & 0x000fffff;
+  const l = (lo & PTE_ADDR_MASK_LO) >>> 0;
+  return h === 0 ? l : h * 0x100000000 + l;
 }
 
 /** Reserved bits of the high half of every entry: 51:MAXPHYADDR, and XD (bit 63) if EFER.NXE = 0. */
@@ -127,7 +141,7 @@ export class Walker {
     this.attr = attr;
     this.attrAt[level] = attr;
     if (leaf) return this.leaf(level, lo, hi, attr, r);
-    this.table = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
+    this.table = entryAddrOf(lo, hi);
     this.level = level - 1;
     return WALK_RUNNING;
   }
@@ -144,7 +158,7 @@ export class Walker {
     this.attr = attr;
     const denied = rightsFault(attr, this.access, r);
     if (denied !== 0) return this.deny(denied);
-    const a = (hi & 0x000fffff) * 0x100000000 + ((lo & PTE_ADDR_MASK_LO) >>> 0); // pteAddr(lo, hi)
+    const a = entryAddrOf(lo, hi);
     this.pageBase = level === 1 ? a : a - (a % 2 ** (3 + 9 * level));
     this.status = WALK_OK;
     return WALK_OK;
