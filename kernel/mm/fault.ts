@@ -447,6 +447,19 @@ function doWpPage(kmm: KernelMm, vma: Vma, addr: number, ea: number, lo: number,
 }
 
 /**
+ * follow_page_pte() with FOLL_TOUCH for a page GUP finds present (and writable when FOLL_WRITE):
+ * a FOLL_WRITE lookup of a clean PTE marks the folio dirty (folio_mark_dirty), e.g. an anonymous
+ * page after MADV_FREE or a shmem page mapped writable by a read fault; folio_mark_accessed().
+ */
+export function followPageTouch(kmm: KernelMm, lo: number, hi: number, write: boolean): void {
+  if ((lo & PTE_SPECIAL) !== 0) return; // the zero page: vm_normal_page() is NULL
+  const pfn = entryPfn(lo, hi);
+  const fr = kmm.frames;
+  if (write && (lo & PTE_D) === 0) fr.flags[pfn] |= PG_DIRTY;
+  fr.flags[pfn] |= PG_REFERENCED;
+}
+
+/**
  * populate_vma_page_range() via __get_user_pages(): faults in [start, end) of one VMA as GUP does
  * (FOLL_WRITE for private writable mappings, so COW is broken), counting each fault in `acct`.
  * Returns 0 or -errno (-EFAULT for SIGBUS/inaccessible, -ENOMEM for OOM).
@@ -461,7 +474,10 @@ export function populateVmaPageRange(kmm: KernelMm, vma: Vma, start: number, end
     const ea = walkToPte(phys, mm.pgd, addr);
     if (ea >= 0) {
       const lo = phys.read32(ea);
-      if ((lo & PTE_P) !== 0 && (!write || (lo & PTE_RW) !== 0)) continue;
+      if ((lo & PTE_P) !== 0 && (!write || (lo & PTE_RW) !== 0)) {
+        followPageTouch(kmm, lo, phys.read32(ea + 4), write);
+        continue;
+      }
     }
     const ret = doHandleMmFault(kmm, vma, addr, write, caller);
     if ((ret & VM_FAULT_ERROR) !== 0) return (ret & VM_FAULT_OOM) !== 0 ? -ERRNO.ENOMEM : -ERRNO.EFAULT;

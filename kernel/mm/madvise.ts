@@ -7,7 +7,7 @@ import type { Mm } from './mm.ts';
 import { type Vma, PAGE_SIZE as PAGE_SIZE_, VM_RAND_READ as VM_RAND_READ_, VM_SEQ_READ as VM_SEQ_READ_, VM_DONTCOPY as VM_DONTCOPY_, VM_IO as VM_IO_, VM_WIPEONFORK as VM_WIPEONFORK_, VM_DONTDUMP as VM_DONTDUMP_, VM_SPECIAL as VM_SPECIAL_, VM_LOCKED as VM_LOCKED_, VM_PFNMAP as VM_PFNMAP_, VM_HUGEPAGE as VM_HUGEPAGE_, VM_NOHUGEPAGE as VM_NOHUGEPAGE_, VM_SHARED as VM_SHARED_, VM_MAYSHARE as VM_MAYSHARE_, VM_MAYWRITE as VM_MAYWRITE_, VM_HUGETLB as VM_HUGETLB_, VM_WRITE as VM_WRITE_, VM_READ as VM_READ_, VM_MIXEDMAP as VM_MIXEDMAP_, pageAlign as pageAlign_ } from './vma.ts';
 import { vmaModifyFlags as vmaModifyFlags_ } from './vma-ops.ts';
 import { zapRange as zapRange_ } from './memory.ts';
-import { doHandleMmFault as doHandleMmFault_, FAULT_GUP_LOCKED as FAULT_GUP_LOCKED_, VM_FAULT_ERROR as VM_FAULT_ERROR_, VM_FAULT_OOM as VM_FAULT_OOM_, VM_FAULT_MAJOR as VM_FAULT_MAJOR_, type FaultAcct } from './fault.ts';
+import { doHandleMmFault as doHandleMmFault_, followPageTouch as followPageTouch_, FAULT_GUP_LOCKED as FAULT_GUP_LOCKED_, VM_FAULT_ERROR as VM_FAULT_ERROR_, VM_FAULT_OOM as VM_FAULT_OOM_, VM_FAULT_MAJOR as VM_FAULT_MAJOR_, type FaultAcct } from './fault.ts';
 import { walkToPte as walkToPte_, PTE_SPECIAL as PTE_SPECIAL_, entryPfn as entryPfn_ } from './pgtable.ts';
 import { PG_ANON as PG_ANON_, PG_SWAPBACKED as PG_SWAPBACKED_, PG_DIRTY as PG_DIRTY_ } from './frames.ts';
 import { flushTlbPage as flushTlbPage_ } from './tlb.ts';
@@ -18,6 +18,7 @@ const pageAlign = pageAlign_;
 const vmaModifyFlags = vmaModifyFlags_;
 const zapRange = zapRange_;
 const doHandleMmFault = doHandleMmFault_;
+const followPageTouch = followPageTouch_;
 const FAULT_GUP_LOCKED = FAULT_GUP_LOCKED_;
 const walkToPte = walkToPte_;
 const entryPfn = entryPfn_;
@@ -257,7 +258,10 @@ function madvisePopulate(kmm: KernelMm, mm: Mm, start: number, end: number, writ
       const ea = walkToPte(phys, mm.pgd, addr);
       if (ea >= 0) {
         const lo = phys.read32(ea);
-        if ((lo & PTE_P) !== 0 && (!write || (lo & PTE_RW) !== 0)) continue;
+        if ((lo & PTE_P) !== 0 && (!write || (lo & PTE_RW) !== 0)) {
+          followPageTouch(kmm, lo, phys.read32(ea + 4), write); // FOLL_TOUCH
+          continue;
+        }
       }
       const ret = doHandleMmFault(kmm, vma, addr, write, FAULT_GUP_LOCKED); // faultin_page_range(): __get_user_pages_locked
       if ((ret & VM_FAULT_ERROR) !== 0) return (ret & VM_FAULT_OOM) !== 0 ? -ERRNO.ENOMEM : -ERRNO.EFAULT;
