@@ -11,6 +11,7 @@ import { predefinedSymbols } from '../../kernel/uapi/constants.ts';
 import { writeElf, type ElfOutSection, type ElfOutSymbol } from '../elf/write.ts';
 import { evaluate, fitsImm32, toImm32, type Expr } from './expr.ts';
 import { SourceError, U64_MAX } from './lexer.ts';
+import { expandIncludes, readIncludeFromDisk, type IncludeReader } from './include.ts';
 import { SECTION_ORDER, parseLine, salvageLabels, type Insn, type Line, type SectionName } from './parse.ts';
 
 export interface Diagnostic {
@@ -36,6 +37,8 @@ export class AsmError extends PagewalkError {
 export interface AsmOptions {
   /** Link address of .text (page-aligned); default 0x400000. */
   textBase?: number;
+  /** Reads the files of `.include` directives (default: the host file system). */
+  readInclude?: IncludeReader;
 }
 
 export interface AsmSection {
@@ -132,16 +135,20 @@ interface PassResult {
 
 export function assemble(source: string, fileName = 'input.s', options: AsmOptions = {}): AsmResult {
   const diags: Diagnostic[] = [];
-  const err = (line: number, col: number, message: string) => diags.push({ file: fileName, line, col, message });
+  // Lines are numbered through the expanded source; `origin` maps them back to file and line.
+  const origin: { file: string; line: number }[] = [];
+  const at = (line: number) => origin[line - 1] ?? { file: fileName, line: 0 };
+  const err = (line: number, col: number, message: string) => diags.push({ ...at(line), col, message });
   const textBase = options.textBase ?? DEFAULT_TEXT_BASE;
   if (!Number.isInteger(textBase) || textBase < 0 || textBase % PAGE !== 0 || textBase >= USER_END)
     throw new PagewalkError(`text base ${hex(textBase)} must be a page-aligned user address`, 2);
 
   // ---- parse ------------------------------------------------------------------------
   const lines: Line[] = [];
-  const srcLines = source.split(/\r?\n/);
-  if (srcLines.length > 0 && srcLines[srcLines.length - 1] === '') srcLines.pop();
-  srcLines.forEach((text, i) => {
+  const srcLines = expandIncludes(source, fileName, options.readInclude ?? readIncludeFromDisk,
+    (file, line, col, message) => diags.push({ file, line, col, message }));
+  for (const l of srcLines) origin.push({ file: l.file, line: l.line });
+  srcLines.forEach(({ text }, i) => {
     try {
       lines.push(parseLine(text, i + 1));
     } catch (e) {
@@ -162,7 +169,8 @@ export function assemble(source: string, fileName = 'input.s', options: AsmOptio
     }
     const prev = definedAt.get(name);
     if (prev !== undefined) {
-      err(line, col, `symbol '${name}' is already defined on line ${prev}`);
+      const p = at(prev);
+      err(line, col, `symbol '${name}' is already defined on line ${p.line}${p.file === at(line).file ? '' : ` of ${p.file}`}`);
       return false;
     }
     definedAt.set(name, line);
