@@ -3,7 +3,7 @@
 // answers these with an errno; the model must too: no host exception, every process exits normally,
 // and kernel/mm's invariants hold afterwards.
 import { describe, expect, it } from 'vitest';
-import { runAsm } from './helpers.ts';
+import { rng, runAsm } from './helpers.ts';
 import { checkInvariants } from '../../kernel/mm/index.ts';
 
 const ADDRS = ['0', '1', '0xfff', '0x1000', '0x200000000', '0x200000800', '0x200001000', '0x7ffffffff000', '0x7ffffffffff8',
@@ -14,16 +14,6 @@ const LENS = ['0', '1', '0xfff', '0x1000', '0x3000', '0x10000', '0x7ffffffff000'
 const FLAGS = ['0', '1', '2', '3', '4', '7', '0x10', '0x22', '0x32', '0x122', '0x2022', '0x8022', '0x100022', '0x40022',
   '0x80003', '0xffffffff', '0x100000002', '0xffffffffffffffff', '0x1000004', '0x2000001', '0x3000007'];
 const SMALL = ['0', '1', '3', '4', '8', '9', '10', '11', '18', '19', '22', '23', '25', '100', '0xffffffff', '0x100000004', '-1'];
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 function gen(seed: number, nOps: number): string {
   const r = rng(seed);

@@ -4,20 +4,11 @@
 // not throw a host exception: the program runs, exits or is killed by a signal, and kernel/mm's
 // invariants hold afterwards.
 import { describe, expect, it } from 'vitest';
+import { rng } from './helpers.ts';
 import { encodeInsn, OPCODES } from '../../hw/isa/opcodes.ts';
 import { SYSCALLS } from '../../kernel/uapi/constants.ts';
 import { checkInvariants } from '../../kernel/mm/index.ts';
 import { runProgram } from '../../tools/runner/index.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 const NRS = Object.values(SYSCALLS);
 const IMMS = [0, 8, -8, 16, 4096, -4096, 0x1000000, 0x7fffffff, -0x80000000, 1, 3, 63];

@@ -3,21 +3,11 @@
 // crash, every process must exit normally, and kernel/mm's invariants must hold afterwards (every
 // frame's refcount equals its users, nothing leaked once all processes are gone).
 import { describe, expect, it } from 'vitest';
-import { runAsm } from './helpers.ts';
+import { rng, runAsm } from './helpers.ts';
 import { checkInvariants } from '../../kernel/mm/index.ts';
 
 const ARENA = 0x200000000;
 const PAGES = 48;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 function gen(seed: number, nOps: number): string {
   const r = rng(seed);

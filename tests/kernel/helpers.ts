@@ -69,3 +69,14 @@ export function runAsm(src: string, opts: Partial<RunOptions> & { trace?: boolea
 
 /** A signed view of a 64-bit word (-errno results). */
 export const s64 = (v: bigint) => BigInt.asIntN(64, v);
+
+/** A seeded xorshift32 generator in [0, 1): reproducible fuzz programs. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 0x100000000;
+  };
+}
